@@ -1,0 +1,77 @@
+# The one entry point (DESIGN §3): make, make run, make check, make test,
+# make iso, make bench.  Everything is built under build/.
+
+BUILD := build
+export BUILD
+include mk/flags.mk
+include mk/image.mk
+include mk/third_party.mk
+
+.PHONY: all hv deps run check test iso bench unit format-check clean xen
+
+all: hv
+
+# --- hv -------------------------------------------------------------------
+HV_SOURCES := \
+    arch/x86/boot/head.S arch/x86/entry.S \
+    arch/x86/setup.c arch/x86/multiboot.c arch/x86/e820.c arch/x86/paging.c \
+    arch/x86/desc.c arch/x86/traps.c arch/x86/uart.c arch/x86/vga.c arch/x86/reboot.c \
+    arch/x86/hvtest.c arch/x86/apic.c arch/x86/time.c \
+    hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
+    hv/keyhandler.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
+    lib/libc/string.c lib/libc/strtol.c lib/libc/format.c
+
+HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -I$(LIBFDT_DIR)
+
+$(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS),$(LIBFDT_LIB)))
+
+# libfdt headers must exist before any hv object is compiled.
+$(hv_OBJS): | $(LIBFDT_LIB)
+
+hv: $(BUILD)/hv $(BUILD)/hv.gz
+
+$(BUILD)/hv.gz: $(BUILD)/hv
+	gzip -9 -n -c $< > $@
+
+$(ABI_INCLUDE)/xen:
+	@if [ ! -f /usr/include/xen/xen.h ]; then \
+	    echo "error: libxen-dev is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; fi
+	@mkdir -p $(ABI_INCLUDE)
+	ln -sfn /usr/include/xen $@
+
+# --- host unit tests ------------------------------------------------------
+include tests/unit/unit.mk
+
+# --- running and testing ----------------------------------------------------
+deps:
+	@sh scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory hv
+	sh scripts/run-qemu.sh
+
+iso: deps
+	@$(MAKE) --no-print-directory hv
+	sh scripts/mkiso.sh
+
+xen: deps
+	sh scripts/fetch-xen.sh
+
+check: deps
+	@$(MAKE) --no-print-directory hv unit-build
+	python3 scripts/harness.py --tier check $(if $(TESTS),--select '$(TESTS)')
+
+test: deps
+	@$(MAKE) --no-print-directory hv unit-build
+	sh scripts/mkiso.sh
+	sh scripts/fetch-xen.sh
+	python3 scripts/harness.py --tier test $(if $(TESTS),--select '$(TESTS)')
+
+bench: deps
+	@echo "make bench: no benchmarks yet (the first ones arrive with hypercalls and the store)"
+
+format-check:
+	sh scripts/format-check.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/hv.map $(BUILD)/unit $(BUILD)/third_party

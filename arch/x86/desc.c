@@ -1,0 +1,98 @@
+/*
+ * Descriptor tables.  Each CPU has its own GDT (its TSS descriptor's busy
+ * bit is per CPU) and TSS with IST stacks for NMI, #DF, #MC and #DB: those
+ * can arrive on a broken or not yet switched stack (a #DB on the first
+ * instruction of a syscall entry, a #DF from a stack overflow).  One IDT
+ * is shared by all CPUs.
+ */
+#include <asm/desc.h>
+#include <asm/processor-flags.h>
+#include <hv/mm.h>
+#include <string.h>
+
+struct idt_entry {
+    uint16_t offset0;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset1;
+    uint32_t offset2;
+    uint32_t reserved;
+} __packed;
+
+static struct idt_entry idt[256] __aligned(16);
+extern const char trap_stubs[];
+
+static void set_gate(unsigned int vec, unsigned int ist)
+{
+    uint64_t addr = (uint64_t)(trap_stubs + vec * 16);
+    idt[vec] = (struct idt_entry){
+        .offset0 = (uint16_t)addr,
+        .selector = HV_CS64,
+        .ist = (uint8_t)ist,
+        .type_attr = 0x8e, /* present, DPL 0, interrupt gate */
+        .offset1 = (uint16_t)(addr >> 16),
+        .offset2 = (uint32_t)(addr >> 32),
+    };
+}
+
+void idt_init(void)
+{
+    for (unsigned int v = 0; v < 256; v++)
+        set_gate(v, 0);
+    set_gate(1, IST_DB);
+    set_gate(2, IST_NMI);
+    set_gate(8, IST_DF);
+    set_gate(18, IST_MC);
+}
+
+void load_idt(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed idtr = {sizeof(idt) - 1, (uint64_t)idt};
+    __asm__ __volatile__("lidt %0" : : "m"(idtr));
+}
+
+void cpu_desc_init(struct x86_cpu *c, void *stack_top)
+{
+    memset(c->gdt, 0, sizeof(c->gdt));
+    c->gdt[HV_CS64 / 8] = 0x00af9a000000ffffULL;
+    c->gdt[HV_DS / 8] = 0x00cf92000000ffffULL;
+    c->gdt[HV_CS32 / 8] = 0x00cf9a000000ffffULL;
+
+    memset(&c->tss, 0, sizeof(c->tss));
+    c->tss.rsp[0] = (uint64_t)stack_top;
+    c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap */
+    for (unsigned int i = 0; i < IST_STACKS; i++) {
+        if (!c->ist_stack[i])
+            c->ist_stack[i] = alloc_hv_pages(IST_STACK_SIZE / PAGE_SIZE);
+        c->tss.ist[i] = (uint64_t)(c->ist_stack[i] + IST_STACK_SIZE);
+    }
+
+    uint64_t base = (uint64_t)&c->tss, limit = sizeof(c->tss) - 1;
+    c->gdt[HV_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+                         (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    c->gdt[HV_TSS / 8 + 1] = base >> 32;
+
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed gdtr = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};
+    __asm__ __volatile__("lgdt %0\n\t"
+                         "pushq %1\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "lretq\n"
+                         "1:\n\t"
+                         "mov %2, %%eax\n\t"
+                         "mov %%eax, %%ds\n\t"
+                         "mov %%eax, %%es\n\t"
+                         "mov %%eax, %%ss\n\t"
+                         "ltr %w3"
+                         :
+                         : "m"(gdtr), "i"(HV_CS64), "i"(HV_DS), "r"(HV_TSS)
+                         : "rax", "memory");
+    load_idt();
+}

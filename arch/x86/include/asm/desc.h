@@ -1,0 +1,35 @@
+/* GDT, TSS and IDT of each CPU (arch/x86/desc.c). */
+#ifndef ASM_DESC_H
+#define ASM_DESC_H
+#include <hv/types.h>
+
+struct tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __packed;
+
+/* IST slots (1-based as the CPU numbers them). */
+#define IST_NMI 1
+#define IST_DF  2
+#define IST_MC  3
+#define IST_DB  4
+#define IST_STACKS 4
+#define IST_STACK_SIZE 8192
+
+#define GDT_ENTRIES 8
+
+struct x86_cpu {
+    uint64_t gdt[GDT_ENTRIES] __aligned(16);
+    struct tss64 tss __aligned(16);
+    uint8_t *ist_stack[IST_STACKS];
+};
+
+void idt_init(void);
+void cpu_desc_init(struct x86_cpu *c, void *stack_top);
+void load_idt(void);
+#endif

@@ -1,0 +1,38 @@
+/*
+ * The machine memory map (BIOS E820 form) and its sanitizer: loaders hand
+ * over maps with overlapping, unaligned and unsorted entries; hv works from
+ * a sorted, non-overlapping map whose RAM ranges are whole pages.
+ */
+#ifndef ASM_E820_H
+#define ASM_E820_H
+#include <hv/types.h>
+
+#define E820_MAX 128
+
+#define E820_RAM      1
+#define E820_RESERVED 2
+#define E820_ACPI     3
+#define E820_NVS      4
+#define E820_UNUSABLE 5
+
+struct e820entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+};
+
+struct e820map {
+    unsigned int nr;
+    struct e820entry map[E820_MAX];
+};
+
+/*
+ * Builds out from nr raw entries: zero-sized and wrapping entries dropped,
+ * overlaps resolved in favour of the higher type (anything beats RAM),
+ * RAM shrunk to whole pages, neighbours of one type merged, sorted.
+ * Returns the number of raw entries that were dropped or changed.
+ */
+int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *out);
+uint64_t e820_ram_bytes(const struct e820map *m);
+const char *e820_type_name(uint32_t type);
+#endif

@@ -1,0 +1,50 @@
+/*
+ * hv's virtual address layout (DESIGN §2.3).  hv owns L4 slots 256-271
+ * (0xffff800000000000-0xffff87ffffffffff) of every address space:
+ *
+ *   slot 256        read-only M2P (machine-to-phys table), for guests
+ *   slot 261        ioremap area, then hv's image (text, data, bss)
+ *   slots 262-271   direct map of all machine RAM (5 TiB)
+ *
+ * The image is loaded at HV_PHYS_START and runs at HV_VIRT_BASE + physical.
+ */
+#ifndef ASM_LAYOUT_H
+#define ASM_LAYOUT_H
+
+#ifdef __ASSEMBLY__
+#define _AC(x, s) x
+#else
+#define _AC(x, s) x##s
+#endif
+
+#define HV_SLOT_FIRST       256
+#define HV_SLOT_LAST        271
+#define RO_MPT_VIRT_START   _AC(0xffff800000000000, UL)
+#define IOREMAP_VIRT_START  _AC(0xffff82c000000000, UL)
+#define IOREMAP_VIRT_SIZE   _AC(0x0000000040000000, UL)
+#define HV_VIRT_BASE        _AC(0xffff82d040000000, UL)
+#define HV_PHYS_START       _AC(0x200000, UL)
+#define DIRECTMAP_VIRT_START _AC(0xffff830000000000, UL)
+#define DIRECTMAP_VIRT_END  _AC(0xffff880000000000, UL)
+
+#define STACK_ORDER 2
+#define STACK_SIZE  (4096 << STACK_ORDER)
+
+/* The real-mode trampoline for secondary CPUs lives at this physical page. */
+#define TRAMPOLINE_PHYS _AC(0x8000, UL)
+
+#ifndef __ASSEMBLY__
+#include <hv/types.h>
+static inline void *__va(paddr_t pa)
+{
+    return (void *)(pa + DIRECTMAP_VIRT_START);
+}
+static inline paddr_t __pa(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    if (v >= HV_VIRT_BASE && v < HV_VIRT_BASE + 0x40000000UL)
+        return v - HV_VIRT_BASE;
+    return v - DIRECTMAP_VIRT_START;
+}
+#endif
+#endif

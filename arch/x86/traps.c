@@ -1,0 +1,118 @@
+/*
+ * Trap and interrupt dispatch.  An exception in hv is fatal: the report
+ * names the vector, error code, CR2 and every register, with a symbolized
+ * stack trace, then hv halts (noreboot) or resets.  Interrupt vectors go to
+ * the handler registered for them.
+ */
+#include <asm/traps.h>
+#include <asm/cpu.h>
+#include <asm/desc.h>
+#include <asm/layout.h>
+#include <asm/percpu.h>
+#include <hv/console.h>
+#include <hv/panic.h>
+#include <hv/symbols.h>
+#include <stdio.h>
+
+static irq_handler_t irq_handlers[256];
+volatile bool nmi_is_fatal;
+
+static const char *const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bounds", "invalid opcode",
+    "device not available", "double fault", "coprocessor segment overrun", "invalid TSS",
+    "segment not present", "stack segment", "general protection fault", "page fault",
+    "reserved", "x87 floating point", "alignment check", "machine check", "SIMD floating point",
+    "virtualization", "control protection",
+};
+
+void set_irq_handler(unsigned int vector, irq_handler_t fn)
+{
+    irq_handlers[vector & 255] = fn;
+}
+
+void show_registers(const struct cpu_regs *r)
+{
+    char sym[96];
+    symbol_format(r->rip, sym, sizeof(sym));
+    printk("CPU:    %u\n", this_cpu_id());
+    printk("RIP:    %04lx:[<%016lx>] %s\n", r->cs, r->rip, sym);
+    printk("RFLAGS: %016lx   CONTEXT: hypervisor\n", r->rflags);
+    printk("rax: %016lx   rbx: %016lx   rcx: %016lx\n", r->rax, r->rbx, r->rcx);
+    printk("rdx: %016lx   rsi: %016lx   rdi: %016lx\n", r->rdx, r->rsi, r->rdi);
+    printk("rbp: %016lx   rsp: %016lx   r8:  %016lx\n", r->rbp, r->rsp, r->r8);
+    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", r->r9, r->r10, r->r11);
+    printk("r12: %016lx   r13: %016lx   r14: %016lx\n", r->r12, r->r13, r->r14);
+    printk("r15: %016lx   cr0: %016lx   cr4: %016lx\n", r->r15, read_cr0(), read_cr4());
+    printk("cr3: %016lx   cr2: %016lx\n", read_cr3(), read_cr2());
+    printk("ss: %04lx   cs: %04lx\n", r->ss, r->cs);
+}
+
+/* Is [p, p+16) a place a frame record may be: mapped hv memory? */
+static bool frame_readable(uint64_t p)
+{
+    if (p & 7)
+        return false;
+    if (p >= HV_VIRT_BASE && p + 16 <= HV_VIRT_BASE + 0x40000000UL)
+        return true;
+    /* Stacks of secondary CPUs and IST stacks live in the direct map. */
+    return p >= DIRECTMAP_VIRT_START + MiB(1) && p + 16 <= DIRECTMAP_VIRT_START + GiB(64);
+}
+
+void show_stack_trace(uint64_t rbp, uint64_t rip)
+{
+    char sym[96];
+    printk("Hv call trace:\n");
+    symbol_format(rip, sym, sizeof(sym));
+    printk("   [<%016lx>] R %s\n", rip, sym);
+    for (int depth = 0; depth < 32 && rbp && frame_readable(rbp); depth++) {
+        const uint64_t *frame = (const uint64_t *)rbp;
+        uint64_t ret = frame[1];
+        if (!ret)
+            break;
+        symbol_format(ret, sym, sizeof(sym));
+        printk("   [<%016lx>] F %s\n", ret, sym);
+        if (frame[0] <= rbp) /* frames grow upwards; anything else is garbage */
+            break;
+        rbp = frame[0];
+    }
+    printk("\n");
+}
+
+static void __noreturn fatal_trap(struct cpu_regs *r)
+{
+    panicking = 1;
+    console_force_unlock();
+    unsigned int v = (unsigned int)r->vector;
+    printk("----[ hv x86_64  fatal exception ]----\n");
+    show_registers(r);
+    show_stack_trace(r->rbp, r->rip);
+    printk("****************************************\n");
+    printk("Panic on CPU %u:\n", this_cpu_id());
+    printk("FATAL TRAP: vector = %u (%s)\n", v, v < 32 && exception_names[v]
+                                                   ? exception_names[v] : "unknown");
+    printk("[error_code=%04lx]\n", r->error_code);
+    if (v == 14)
+        printk("Faulting linear address: %016lx\n", read_cr2());
+    printk("****************************************\n");
+    machine_restart_or_halt();
+}
+
+void do_trap(struct cpu_regs *r)
+{
+    unsigned int v = (unsigned int)r->vector;
+    if (v == 2 && !nmi_is_fatal) {
+        printk(XENLOG_WARNING "NMI received on CPU %u for unknown reason\n", this_cpu_id());
+        return;
+    }
+    if (v < 32)
+        fatal_trap(r);
+    if (irq_handlers[v])
+        irq_handlers[v](r);
+    else
+        printk(XENLOG_WARNING "CPU %u: unexpected interrupt vector %#x\n", this_cpu_id(), v);
+}
+
+void traps_init(void)
+{
+    idt_init();
+}

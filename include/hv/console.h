@@ -1,0 +1,37 @@
+/*
+ * hv's console: printk with log levels, the output sinks (serial, VGA), the
+ * console ring, and serial input (switched between dom0 and hv's debug keys
+ * by Ctrl-A three times).
+ */
+#ifndef HV_CONSOLE_H
+#define HV_CONSOLE_H
+#include <hv/types.h>
+#include <hv/conring.h>
+
+/* Level markers, as Xen writes them, at the start of a printk format. */
+#define XENLOG_ERR     "<0>"
+#define XENLOG_WARNING "<1>"
+#define XENLOG_INFO    "<2>"
+#define XENLOG_DEBUG   "<3>"
+
+enum { LOG_ERR = 0, LOG_WARNING = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+struct console_sink {
+    const char *name; /* as named in console=, e.g. "com1", "vga" */
+    void (*puts)(const char *s, size_t len);
+    bool enabled;
+    struct console_sink *next;
+};
+
+void printk(const char *fmt, ...) __printf(1, 2);
+void vprintk(const char *fmt, va_list ap) __printf(1, 0);
+void console_register_sink(struct console_sink *sink);
+void console_init(void);
+/* For panic paths: stop waiting for a lock a crashed CPU may hold. */
+void console_force_unlock(void);
+/* One byte of serial input. */
+void console_input(char c);
+bool console_input_to_hv(void);
+extern struct conring console_ring;
+int console_log_level(void);
+#endif
