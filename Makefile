@@ -16,9 +16,10 @@ HV_SOURCES := \
     arch/x86/boot/head.S arch/x86/entry.S \
     arch/x86/setup.c arch/x86/multiboot.c arch/x86/e820.c arch/x86/paging.c \
     arch/x86/desc.c arch/x86/traps.c arch/x86/uart.c arch/x86/vga.c arch/x86/reboot.c \
-    arch/x86/hvtest.c arch/x86/apic.c arch/x86/time.c \
+    arch/x86/hvtest.c arch/x86/apic.c arch/x86/time.c arch/x86/acpi.c arch/x86/acpi_tables.c \
+    arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/boot/trampoline.S \
     hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
-    hv/keyhandler.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
+    hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
     lib/libc/string.c lib/libc/strtol.c lib/libc/format.c
 
 HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -I$(LIBFDT_DIR)

@@ -18,6 +18,7 @@ void panic(const char *fmt, ...)
     va_end(ap);
 
     panicking = 1;
+    smp_stop_other_cpus();
     console_force_unlock();
     printk("****************************************\n");
     printk("Panic on CPU %u:\n", this_cpu_id());

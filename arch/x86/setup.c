@@ -19,6 +19,11 @@
 #include <asm/traps.h>
 #include <asm/uart.h>
 #include <asm/hvtest.h>
+#include <asm/acpi.h>
+#include <asm/apic.h>
+#include <asm/smp.h>
+#include <asm/time.h>
+#include <hv/timer.h>
 #include <string.h>
 #include <stdio.h>
 #include <hv/keyhandler.h>
@@ -127,6 +132,21 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     printk("CPU 0: GDT, TSS and IST stacks (NMI, #DF, #MC, #DB) loaded\n");
 
     hvtest_run(HVTEST_AFTER_TRAPS);
+
+    acpi_init(boot_info.acpi_rsdp);
+    hpet_address = acpi_info.hpet_address;
+    ioapic_init();
+    time_calibrate();
+    lapic_init_bsp();
+    bsp_percpu.apic_id = lapic_id();
+    interrupts_init_cpu();
+    lapic_timer_calibrate();
+    timers_init_cpu(0);
+    local_irq_enable();
+    hvtest_run(HVTEST_AFTER_APIC);
+
+    smp_boot_cpus();
+    cpu_start_heartbeat();
     hv_main();
 }
 
@@ -141,13 +161,3 @@ void arch_dump_cpus(void)
     }
 }
 
-void arch_idle(void)
-{
-    for (;;) {
-        int c = uart_getc();
-        if (c >= 0)
-            console_input((char)c);
-        else
-            cpu_relax();
-    }
-}

@@ -81,6 +81,7 @@ void show_stack_trace(uint64_t rbp, uint64_t rip)
 static void __noreturn fatal_trap(struct cpu_regs *r)
 {
     panicking = 1;
+    smp_stop_other_cpus();
     console_force_unlock();
     unsigned int v = (unsigned int)r->vector;
     printk("----[ hv x86_64  fatal exception ]----\n");

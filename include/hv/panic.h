@@ -7,6 +7,8 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void machine_restart_or_halt(void) __noreturn;
 void machine_restart(void) __noreturn;
 void machine_halt(void) __noreturn;
+/* Arch hook: stop every other CPU before the last words are printed. */
+void smp_stop_other_cpus(void);
 extern bool opt_noreboot;
 /* Set once a CPU has started dying, so others stop taking locks. */
 extern volatile int panicking;

@@ -41,6 +41,9 @@ s_time_t NOW(void);
 void timers_init_cpu(unsigned int cpu);
 /* Called from the hardware timer interrupt: raises TIMER_SOFTIRQ. */
 void timer_interrupt(void);
+/* Arch hooks: the clock, and the one-shot timer of the calling CPU (0 disarms). */
+s_time_t arch_now(void);
+void arch_timer_program(s_time_t deadline);
 #endif
 
 #define MILLISECS(ms) ((s_time_t)(ms) * 1000000LL)

@@ -5,6 +5,7 @@
 
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_IPI_WAKE    0xf1
+#define VECTOR_IPI_STOP    0xf2
 #define VECTOR_LAPIC_ERROR 0xfe
 #define VECTOR_SPURIOUS    0xff
 
@@ -22,4 +23,6 @@ void lapic_timer_calibrate(void);
 /* Arms a one-shot interrupt after delta_ns nanoseconds (0: disarm). */
 void lapic_timer_oneshot(uint64_t delta_ns);
 extern uint64_t lapic_timer_hz;
+/* Masks the 8259s and every IOAPIC pin. */
+void ioapic_init(void);
 #endif

@@ -1,0 +1,8 @@
+/* CPU numbering shared by arch-neutral code. */
+#ifndef HV_SMP_H
+#define HV_SMP_H
+#include <hv/types.h>
+#define HV_MAX_CPUS 64
+unsigned int smp_processor_id(void);
+unsigned int num_online_cpus(void);
+#endif

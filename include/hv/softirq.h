@@ -1,0 +1,20 @@
+/*
+ * Softirqs: work raised from interrupt context (or another CPU) and run on
+ * the way back to the idle loop, with interrupts enabled.
+ */
+#ifndef HV_SOFTIRQ_H
+#define HV_SOFTIRQ_H
+#include <hv/types.h>
+
+enum softirq { TIMER_SOFTIRQ, CONSOLE_SOFTIRQ, NR_SOFTIRQS };
+
+void open_softirq(enum softirq nr, void (*handler)(void));
+void raise_softirq(enum softirq nr);
+/* On another CPU: also kicks it out of halt. */
+void cpu_raise_softirq(unsigned int cpu, enum softirq nr);
+void do_softirq(void);
+bool softirq_pending(unsigned int cpu);
+/* Arch hook: interrupt a halted CPU so it sees new softirqs. */
+void arch_kick_cpu(unsigned int cpu);
+unsigned int smp_processor_id(void);
+#endif
