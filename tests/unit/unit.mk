@@ -1,4 +1,69 @@
-# Host-built unit tests (cmocka, ASan/UBSan) of hv sources.
-UNIT_TESTS :=
-unit-build:
-.PHONY: unit-build
+# Host-built unit tests (cmocka, ASan/UBSan) of hv sources, included by the
+# top Makefile.  Each test binary is built from its test file and the hv
+# sources it covers, compiled with HOST_CFLAGS (HOST_TEST: no-op locks, no
+# hv-only declarations) into $(BUILD)/unit/obj/<test>/.
+#
+#   make unit-build   builds $(UNIT_BINARIES) and checks xen-abi.h's guard
+#   make unit         builds and runs every binary; fails if any test fails
+#
+# Each binary prints cmocka's report on stdout; randomized tests print their
+# seed, and UNIT_SEED=<n> replays one.
+
+UNIT_DIR     := $(BUILD)/unit
+UNIT_OBJDIR  := $(UNIT_DIR)/obj
+UNIT_CFLAGS  := $(HOST_CFLAGS) -Iarch/x86/include -Itests/unit
+UNIT_LDLIBS  := -lcmocka
+
+# The hv sources use the freestanding libc's names; on the host they are
+# renamed so that they do not replace (or get replaced by) glibc's.
+UNIT_STRTOL_RENAME := -Dstrtol=hv_strtol -Dstrtoul=hv_strtoul -Dstrtoull=hv_strtoull
+UNIT_FORMAT_RENAME := -Dvsnprintf=lib_vsnprintf -Dsnprintf=lib_snprintf
+
+UNIT_BINARIES :=
+UNIT_OBJS     :=
+
+# $(call unit_test,NAME,SOURCES,EXTRA_CFLAGS): $(UNIT_DIR)/NAME from SOURCES,
+# every one compiled with EXTRA_CFLAGS; a single object can add its own
+# flags with a target-specific UNIT_SRC_CFLAGS.
+define unit_test
+$(1)_UNIT_OBJS := $$(patsubst %.c,$(UNIT_OBJDIR)/$(1)/%.o,$(2))
+UNIT_BINARIES += $(UNIT_DIR)/$(1)
+UNIT_OBJS += $$($(1)_UNIT_OBJS)
+
+$(UNIT_OBJDIR)/$(1)/%.o: %.c tests/unit/unit.mk | $(ABI_INCLUDE)/xen
+	@mkdir -p $$(dir $$@)
+	@echo '  HOSTCC  $$< ($(1))'
+	@$$(CC) $$(UNIT_CFLAGS) $(3) $$(UNIT_SRC_CFLAGS) -c $$< -o $$@
+
+$(UNIT_DIR)/$(1): $$($(1)_UNIT_OBJS)
+	@echo '  HOSTLD  $$@'
+	@$$(CC) $$(HOST_LDFLAGS) -o $$@ $$^ $$(UNIT_LDLIBS)
+endef
+
+$(eval $(call unit_test,test_abi_tools,tests/unit/abi_numbers.c,-D__XEN_TOOLS__))
+$(eval $(call unit_test,test_abi_guest,tests/unit/abi_numbers.c,-D__XEN_INTERFACE_VERSION__=0x00040e00))
+$(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hv/cmdline.c lib/libc/strtol.c tests/unit/host_compat.c))
+$(UNIT_OBJDIR)/test_cmdline/hv/cmdline.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME) -include tests/unit/host_compat.h
+$(UNIT_OBJDIR)/test_cmdline/lib/libc/strtol.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME)
+
+# xen-abi.h must refuse both flavour macros, and neither: checked at build time.
+UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
+$(UNIT_ABI_GUARD): include/xen-abi.h tests/unit/check-abi-guard.sh | $(ABI_INCLUDE)/xen
+	@mkdir -p $(@D)
+	@sh tests/unit/check-abi-guard.sh '$(CC)' '$(ABI_INCLUDE)'
+	@touch $@
+
+-include $(UNIT_OBJS:.o=.d)
+
+.PHONY: unit-build unit
+unit-build: $(UNIT_BINARIES) $(UNIT_ABI_GUARD)
+
+unit: unit-build
+	@failed=''; \
+	for t in $(UNIT_BINARIES); do \
+	    echo "== $$t"; \
+	    case $$t in /*) ;; *) t=./$$t ;; esac; \
+	    $$t || failed="$$failed $${t##*/}"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
+	echo "unit: all $(words $(UNIT_BINARIES)) test binaries passed"
