@@ -45,6 +45,7 @@ $(eval $(call unit_test,test_abi_guest,tests/unit/abi_numbers.c,-D__XEN_INTERFAC
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hv/cmdline.c lib/libc/strtol.c tests/unit/host_compat.c))
 $(UNIT_OBJDIR)/test_cmdline/hv/cmdline.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME) -include tests/unit/host_compat.h
 $(UNIT_OBJDIR)/test_cmdline/lib/libc/strtol.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME)
+$(eval $(call unit_test,test_e820,tests/unit/test_e820.c arch/x86/e820.c))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
