@@ -14,9 +14,9 @@ bool fdt_module_list(const struct boot_module *m)
     uint64_t size = m->end - m->start;
     const void *blob = __va(m->start);
 
-    if (size < sizeof(struct fdt_header) || fdt_magic(blob) != FDT_MAGIC)
+    if (size < 4 || fdt_magic(blob) != FDT_MAGIC)
         return false;
-    int err = fdt_check_full(blob, size);
+    int err = size < sizeof(struct fdt_header) ? -FDT_ERR_TRUNCATED : fdt_check_full(blob, size);
     if (err) {
         printk(XENLOG_WARNING "WARNING: boot description module is not a valid FDT: %s; ignored\n",
                fdt_strerror(err));
@@ -25,7 +25,7 @@ bool fdt_module_list(const struct boot_module *m)
     printk("Boot description (FDT, %u bytes, version %u)\n", fdt_totalsize(blob),
            fdt_version(blob));
     int depth = 0, nodes = 0;
-    for (int node = 0; node >= 0; node = fdt_next_node(blob, node, &depth)) {
+    for (int node = 0; node >= 0 && depth >= 0; node = fdt_next_node(blob, node, &depth)) {
         const char *name = fdt_get_name(blob, node, NULL);
         nodes++;
         printk(XENLOG_DEBUG " %*snode %s\n", depth * 2, "", depth == 0 ? "/" : name);

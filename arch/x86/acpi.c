@@ -92,8 +92,12 @@ void acpi_init(paddr_t hint)
         return;
     }
     const struct acpi_rsdp *r = rsdp;
-    printk("ACPI: RSDP %#lx (revision %u, OEM %.6s), %s at %#lx\n", rsdp_pa, r->revision,
-           r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);
+    if (hint)
+        printk("ACPI: RSDP from the boot loader (revision %u, OEM %.6s), %s at %#lx\n",
+               r->revision, r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);
+    else
+        printk("ACPI: RSDP %#lx (revision %u, OEM %.6s), %s at %#lx\n", rsdp_pa, r->revision,
+               r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);
 
     uint32_t root_len;
     const void *root = map_table(root_pa, &root_len);
