@@ -71,8 +71,7 @@ void bootmem_dump(void)
 {
     for (unsigned int i = 0; i < nr_ranges; i++)
         if (ranges[i].end > ranges[i].start)
-            printk(XENLOG_DEBUG " bootmem free %016lx - %016lx\n", ranges[i].start,
-                   ranges[i].end);
+            printk(XENLOG_DEBUG " bootmem free %016lx - %016lx\n", ranges[i].start, ranges[i].end);
 }
 
 /* Gives every remaining range to the buddy allocator; bootmem is done. */

@@ -184,8 +184,8 @@ found:
     return -1;
 }
 
-int cmdline_parse(const char *cmdline, const struct boot_param *start,
-                  const struct boot_param *end, cmdline_warn_fn warn)
+int cmdline_parse(const char *cmdline, const struct boot_param *start, const struct boot_param *end,
+                  cmdline_warn_fn warn)
 {
     char opt[256];
     int warnings = 0;

@@ -10,8 +10,8 @@
 #include <hv/spinlock.h>
 #include <string.h>
 
-#define SMALL_MIN_SHIFT 4
-#define SMALL_CLASSES   8 /* 16 .. 2048 */
+#define SMALL_MIN_SHIFT  4
+#define SMALL_CLASSES    8 /* 16 .. 2048 */
 #define HEAP_MAGIC_SMALL 0x68656170736d6c6cULL
 #define HEAP_MAGIC_LARGE 0x686561706c726765ULL
 

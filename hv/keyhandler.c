@@ -24,10 +24,8 @@ static void key_reboot(void)
 }
 
 static const struct debug_key keys[] = {
-    {'d', "dump domains and vCPUs", key_domains},
-    {'h', "show this message", key_help},
-    {'m', "dump memory info", mm_dump},
-    {'q', "dump per-CPU state", arch_dump_cpus},
+    {'d', "dump domains and vCPUs", key_domains}, {'h', "show this message", key_help},
+    {'m', "dump memory info", mm_dump},           {'q', "dump per-CPU state", arch_dump_cpus},
     {'r', "reboot machine", key_reboot},
 };
 

@@ -15,7 +15,6 @@ uint64_t max_page;
 struct buddy machine_pages;
 static spinlock_t buddy_lock = SPINLOCK_INIT;
 
-
 static unsigned int order_for(unsigned long nr)
 {
     unsigned int order = 0;
@@ -69,8 +68,8 @@ void mm_init(uint64_t max_mfn)
     frame_table = __va(pa);
     max_page = max_mfn;
     for (uint64_t i = 0; i < max_mfn; i++)
-        frame_table[i] = (struct page_info){
-            .next = PAGE_LIST_NULL, .prev = PAGE_LIST_NULL, .owner = OWNER_NONE};
+        frame_table[i] =
+            (struct page_info){.next = PAGE_LIST_NULL, .prev = PAGE_LIST_NULL, .owner = OWNER_NONE};
     buddy_init(&machine_pages, frame_table, max_mfn);
     bootmem_release(&machine_pages);
     const char *bad = buddy_check(&machine_pages);
@@ -91,8 +90,7 @@ void mm_dump(void)
     uint32_t per_order[BUDDY_MAX_ORDER + 1];
     for (unsigned int o = 0; o <= BUDDY_MAX_ORDER; o++) {
         per_order[o] = 0;
-        for (uint32_t m = machine_pages.free_head[o]; m != PAGE_LIST_NULL;
-             m = frame_table[m].next)
+        for (uint32_t m = machine_pages.free_head[o]; m != PAGE_LIST_NULL; m = frame_table[m].next)
             per_order[o]++;
     }
     spin_unlock_irqrestore(&buddy_lock, flags);

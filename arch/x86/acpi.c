@@ -93,8 +93,8 @@ void acpi_init(paddr_t hint)
     }
     const struct acpi_rsdp *r = rsdp;
     if (hint)
-        printk("ACPI: RSDP from the boot loader (revision %u, OEM %.6s), %s at %#lx\n",
-               r->revision, r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);
+        printk("ACPI: RSDP from the boot loader (revision %u, OEM %.6s), %s at %#lx\n", r->revision,
+               r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);
     else
         printk("ACPI: RSDP %#lx (revision %u, OEM %.6s), %s at %#lx\n", rsdp_pa, r->revision,
                r->oem_id, is_xsdt ? "XSDT" : "RSDT", root_pa);

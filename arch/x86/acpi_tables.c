@@ -7,11 +7,11 @@
 #include <asm/acpi.h>
 #include <string.h>
 
-#define MADT_LOCAL_APIC      0
-#define MADT_IO_APIC         1
-#define MADT_INT_OVERRIDE    2
-#define MADT_LAPIC_OVERRIDE  5
-#define MADT_LOCAL_X2APIC    9
+#define MADT_LOCAL_APIC     0
+#define MADT_IO_APIC        1
+#define MADT_INT_OVERRIDE   2
+#define MADT_LAPIC_OVERRIDE 5
+#define MADT_LOCAL_X2APIC   9
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -100,13 +100,12 @@ int acpi_parse_root(const void *root, size_t avail, bool is_xsdt, uint64_t *entr
     return (int)n;
 }
 
-static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t acpi_id,
-                    uint32_t flags, acpi_warn_fn warn)
+static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t acpi_id, uint32_t flags,
+                    acpi_warn_fn warn)
 {
     if (out->nr_cpus == ACPI_MAX_CPUS) {
         out->nr_skipped++;
-        warn("ACPI: MADT lists more than %u CPUs; APIC id %u ignored\n", ACPI_MAX_CPUS,
-             apic_id);
+        warn("ACPI: MADT lists more than %u CPUs; APIC id %u ignored\n", ACPI_MAX_CPUS, apic_id);
         return;
     }
     struct acpi_cpu *c = &out->cpus[out->nr_cpus++];
@@ -116,8 +115,7 @@ static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t acpi_
     c->online_capable = (flags >> 1) & 1;
 }
 
-int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out,
-                    acpi_warn_fn warn)
+int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out, acpi_warn_fn warn)
 {
     memset(out, 0, sizeof(*out));
     int err = acpi_table_check(madt, avail, "APIC");
@@ -136,8 +134,8 @@ int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out,
         uint8_t type = e[0], len = e[1];
         if (len < 2) {
             /* A zero-length entry would loop forever; nothing after it can be trusted. */
-            warn("ACPI: MADT entry at offset %zu has length %u; rest of the MADT ignored\n",
-                 off, len);
+            warn("ACPI: MADT entry at offset %zu has length %u; rest of the MADT ignored\n", off,
+                 len);
             out->nr_skipped++;
             break;
         }
@@ -175,9 +173,11 @@ int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out,
                 out->nr_skipped++;
                 break;
             }
-            out->overrides[out->nr_overrides++] = (struct acpi_override){
-                .bus = e[2], .source_irq = e[3], .gsi = get32(e + 4),
-                .flags = (uint16_t)(e[8] | (e[9] << 8))};
+            out->overrides[out->nr_overrides++] =
+                (struct acpi_override){.bus = e[2],
+                                       .source_irq = e[3],
+                                       .gsi = get32(e + 4),
+                                       .flags = (uint16_t)(e[8] | (e[9] << 8))};
             break;
         case MADT_LAPIC_OVERRIDE:
             if (len < 12)
@@ -209,8 +209,7 @@ int acpi_parse_hpet(const void *hpet, size_t avail, uint64_t *address, acpi_warn
         return -ACPI_ERR_TRUNCATED;
     const uint8_t *gas = (const uint8_t *)hpet + sizeof(*h) + 4;
     if (gas[0] != 0) {
-        warn("ACPI: HPET registers are not in system memory (space %u); HPET not used\n",
-             gas[0]);
+        warn("ACPI: HPET registers are not in system memory (space %u); HPET not used\n", gas[0]);
         return -ACPI_ERR_SIGNATURE;
     }
     *address = get64(gas + 4);

@@ -12,14 +12,14 @@
 #include <hv/console.h>
 #include <hv/panic.h>
 
-#define APIC_ID       0x020
-#define APIC_VERSION  0x030
-#define APIC_TPR      0x080
-#define APIC_EOI      0x0b0
-#define APIC_SVR      0x0f0
-#define APIC_ESR      0x280
-#define APIC_ICR_LO   0x300
-#define APIC_ICR_HI   0x310
+#define APIC_ID        0x020
+#define APIC_VERSION   0x030
+#define APIC_TPR       0x080
+#define APIC_EOI       0x0b0
+#define APIC_SVR       0x0f0
+#define APIC_ESR       0x280
+#define APIC_ICR_LO    0x300
+#define APIC_ICR_HI    0x310
 #define APIC_LVT_TIMER 0x320
 #define APIC_LVT_LINT0 0x350
 #define APIC_LVT_LINT1 0x360
@@ -28,10 +28,10 @@
 #define APIC_TIMER_CCR 0x390
 #define APIC_TIMER_DCR 0x3e0
 
-#define LVT_MASKED     (1u << 16)
-#define ICR_BUSY       (1u << 12)
+#define LVT_MASKED       (1u << 16)
+#define ICR_BUSY         (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
-#define ICR_SELF       (1u << 18)
+#define ICR_SELF         (1u << 18)
 #define ICR_MODE_FIXED   0x000
 #define ICR_MODE_NMI     0x400
 #define ICR_MODE_INIT    0x500

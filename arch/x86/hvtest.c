@@ -31,7 +31,8 @@ void hvtest_run(enum hvtest_stage stage)
         } else if (!strcmp(opt_hvtest, "df")) {
             printk("hvtest: faulting with the stack on an unmapped page\n");
             __asm__ __volatile__("mov $0x2000, %%rsp\n\t"
-                                 "push %%rax" ::: "memory");
+                                 "push %%rax" ::
+                                     : "memory");
         } else if (strcmp(opt_hvtest, "nmi")) {
             printk(XENLOG_WARNING "WARNING: hvtest=%s: unknown case ignored (pf, gp, df, nmi)\n",
                    opt_hvtest);

@@ -54,7 +54,7 @@ void ioapic_init(void)
             ioapic_write(io, 0x10 + 2 * pin, 1u << 16); /* masked */
             ioapic_write(io, 0x11 + 2 * pin, 0);
         }
-        printk("IOAPIC %u: version %#x, %u pins (GSI %u-%u), all masked\n", a->id, ver & 0xff,
-               pins, a->gsi_base, a->gsi_base + pins - 1);
+        printk("IOAPIC %u: version %#x, %u pins (GSI %u-%u), all masked\n", a->id, ver & 0xff, pins,
+               a->gsi_base, a->gsi_base + pins - 1);
     }
 }

@@ -58,8 +58,8 @@ static void parse_multiboot1(paddr_t info_pa)
     boot_info.multiboot_version = 1;
     boot_info.info_start = info_pa;
     boot_info.info_end = info_pa + sizeof(*mbi);
-    boot_info.loader = (mbi->flags & MB1_INFO_LOADER_NAME) ? keep_string(mbi->boot_loader_name)
-                                                            : "unknown";
+    boot_info.loader =
+        (mbi->flags & MB1_INFO_LOADER_NAME) ? keep_string(mbi->boot_loader_name) : "unknown";
     if (mbi->flags & MB1_INFO_CMDLINE)
         cmdline = mbi->cmdline;
     boot_info.cmdline = cmdline_cook(keep_string(cmdline), boot_info.loader);
@@ -154,7 +154,6 @@ int multiboot_parse(uint32_t magic, paddr_t info_pa)
         return -1;
     /* Module command lines get the same first-word treatment as hv's. */
     for (unsigned int i = 0; i < boot_info.nr_modules; i++)
-        boot_info.modules[i].cmdline =
-            cmdline_cook(boot_info.modules[i].cmdline, boot_info.loader);
+        boot_info.modules[i].cmdline = cmdline_cook(boot_info.modules[i].cmdline, boot_info.loader);
     return 0;
 }

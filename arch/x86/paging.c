@@ -104,8 +104,7 @@ void paging_init(const struct e820map *map)
     uint64_t text = (uint64_t)__image_start, rodata = (uint64_t)__rodata_start;
     uint64_t data = (uint64_t)__data_start, end = (uint64_t)__image_end;
     map_range(hv_l4, text, __pa(__image_start), rodata - text, PAGE_HV_RO | _PAGE_GLOBAL);
-    map_range(hv_l4, rodata, __pa(__rodata_start), data - rodata,
-              PAGE_HV_RO | _PAGE_GLOBAL | nx());
+    map_range(hv_l4, rodata, __pa(__rodata_start), data - rodata, PAGE_HV_RO | _PAGE_GLOBAL | nx());
     map_range(hv_l4, data, __pa(__data_start), end - data, PAGE_HV_RW | _PAGE_GLOBAL | nx());
 
     /* The legacy first MiB, with the VGA window uncached. */

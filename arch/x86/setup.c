@@ -160,4 +160,3 @@ void arch_dump_cpus(void)
                p->online ? "online" : "offline", p->lapic_ticks);
     }
 }
-

@@ -204,8 +204,7 @@ static bool start_cpu(unsigned int id, uint32_t apic_id, paddr_t cr3)
     p->stack_top = (char *)stack + STACK_SIZE;
     percpu_of[id] = p;
 
-    struct trampoline_params *tp =
-        __va(TRAMPOLINE_PHYS + (trampoline_params - trampoline_start));
+    struct trampoline_params *tp = __va(TRAMPOLINE_PHYS + (trampoline_params - trampoline_start));
     tp->cr3 = cr3;
     tp->stack = (uint64_t)p->stack_top;
     tp->entry = (uint64_t)ap_start;

@@ -44,8 +44,7 @@ static uint64_t calibrate_hpet(void)
     uint32_t period_fs = caps >> 32;
     /* The specification bounds the period to (0, 100 ns]. */
     if (period_fs == 0 || period_fs > 100000000) {
-        printk(XENLOG_WARNING "WARNING: HPET reports a bad period (%u fs); not used\n",
-               period_fs);
+        printk(XENLOG_WARNING "WARNING: HPET reports a bad period (%u fs); not used\n", period_fs);
         return 0;
     }
     hpet[0x10 / 8] |= 1; /* ENABLE_CNF: the main counter runs */

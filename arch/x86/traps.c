@@ -18,11 +18,28 @@ static irq_handler_t irq_handlers[256];
 volatile bool nmi_is_fatal;
 
 static const char *const exception_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bounds", "invalid opcode",
-    "device not available", "double fault", "coprocessor segment overrun", "invalid TSS",
-    "segment not present", "stack segment", "general protection fault", "page fault",
-    "reserved", "x87 floating point", "alignment check", "machine check", "SIMD floating point",
-    "virtualization", "control protection",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bounds",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack segment",
+    "general protection fault",
+    "page fault",
+    "reserved",
+    "x87 floating point",
+    "alignment check",
+    "machine check",
+    "SIMD floating point",
+    "virtualization",
+    "control protection",
 };
 
 void set_irq_handler(unsigned int vector, irq_handler_t fn)
@@ -89,8 +106,8 @@ static void __noreturn fatal_trap(struct cpu_regs *r)
     show_stack_trace(r->rbp, r->rip);
     printk("****************************************\n");
     printk("Panic on CPU %u:\n", this_cpu_id());
-    printk("FATAL TRAP: vector = %u (%s)\n", v, v < 32 && exception_names[v]
-                                                   ? exception_names[v] : "unknown");
+    printk("FATAL TRAP: vector = %u (%s)\n", v,
+           v < 32 && exception_names[v] ? exception_names[v] : "unknown");
     printk("[error_code=%04lx]\n", r->error_code);
     if (v == 14)
         printk("Faulting linear address: %016lx\n", read_cr2());

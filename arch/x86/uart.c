@@ -31,8 +31,7 @@ string_param("com1", opt_com1);
 static void uart_putc(char c)
 {
     /* A missing UART reads all ones (LSR_THRE set), so this cannot hang. */
-    for (unsigned int spins = 0; !(inb(uart_port + UART_LSR) & LSR_THRE) && spins < 100000;
-         spins++)
+    for (unsigned int spins = 0; !(inb(uart_port + UART_LSR) & LSR_THRE) && spins < 100000; spins++)
         cpu_relax();
     outb(uart_port + UART_THR, (uint8_t)c);
 }
@@ -100,8 +99,10 @@ static bool parse_com1(const char *opt, uint32_t *baud, uint8_t *lcr, uint16_t *
             *why = "DPS must look like 8n1";
             return false;
         }
-        static const uint8_t parity[] = {['n' - 'a'] = 0x00, ['o' - 'a'] = 0x08,
-                                         ['e' - 'a'] = 0x18, ['m' - 'a'] = 0x28,
+        static const uint8_t parity[] = {['n' - 'a'] = 0x00,
+                                         ['o' - 'a'] = 0x08,
+                                         ['e' - 'a'] = 0x18,
+                                         ['m' - 'a'] = 0x28,
                                          ['s' - 'a'] = 0x38};
         *lcr = (uint8_t)((e[0] - '5') | parity[e[1] - 'a'] | (e[2] == '2' ? 0x04 : 0));
         e += 3;

@@ -14,13 +14,13 @@ struct boot_param {
     const char *name;
     enum param_type type;
     void *var;
-    size_t len;                       /* PARAM_STRING: size of the buffer */
-    int (*parse)(const char *value);  /* PARAM_CUSTOM: 0 or negative for invalid */
+    size_t len;                      /* PARAM_STRING: size of the buffer */
+    int (*parse)(const char *value); /* PARAM_CUSTOM: 0 or negative for invalid */
 };
 
-#define __param(id, n, t, v, l, f)                                                             \
-    static const struct boot_param __param_##id __section(".init.setup") __used                \
-        __aligned(8) = {n, t, v, l, f}
+#define __param(id, n, t, v, l, f)                                                                 \
+    static const struct boot_param __param_##id __section(".init.setup")                           \
+        __used __aligned(8) = {n, t, v, l, f}
 #define boolean_param(n, v) __param(v, n, PARAM_BOOL, &(v), sizeof(v), NULL)
 #define integer_param(n, v) __param(v, n, PARAM_INT, &(v), sizeof(v), NULL)
 #define size_param(n, v)    __param(v, n, PARAM_SIZE, &(v), sizeof(v), NULL)
@@ -33,8 +33,8 @@ typedef void (*cmdline_warn_fn)(const char *fmt, ...) __printf(1, 2);
 const char *cmdline_cook(const char *cmdline, const char *loader_name);
 
 /* Applies every option of cmdline; returns the number of options warned about. */
-int cmdline_parse(const char *cmdline, const struct boot_param *start,
-                  const struct boot_param *end, cmdline_warn_fn warn);
+int cmdline_parse(const char *cmdline, const struct boot_param *start, const struct boot_param *end,
+                  cmdline_warn_fn warn);
 
 /* Xen's parse_bool: 1, 0, or -1 if s is not a boolean word. */
 int parse_bool(const char *s, const char *end);

@@ -14,36 +14,36 @@
 #define PAGE_LIST_NULL 0xffffffffu
 
 /* Type field of type_info, as Xen has them (DESIGN §2.3). */
-#define PGT_none      (0ULL << 60)
-#define PGT_l1        (1ULL << 60)
-#define PGT_l2        (2ULL << 60)
-#define PGT_l3        (3ULL << 60)
-#define PGT_l4        (4ULL << 60)
-#define PGT_seg_desc  (5ULL << 60)
-#define PGT_writable  (7ULL << 60)
-#define PGT_type_mask (7ULL << 60)
-#define PGT_pinned    (1ULL << 59)
-#define PGT_validated (1ULL << 58)
+#define PGT_none       (0ULL << 60)
+#define PGT_l1         (1ULL << 60)
+#define PGT_l2         (2ULL << 60)
+#define PGT_l3         (3ULL << 60)
+#define PGT_l4         (4ULL << 60)
+#define PGT_seg_desc   (5ULL << 60)
+#define PGT_writable   (7ULL << 60)
+#define PGT_type_mask  (7ULL << 60)
+#define PGT_pinned     (1ULL << 59)
+#define PGT_validated  (1ULL << 58)
 #define PGT_count_mask ((1ULL << 40) - 1)
 
 struct page_info {
-    uint32_t next, prev;  /* free-list or owner-list links: frame numbers */
-    uint32_t owner;       /* domain id, or one of OWNER_* */
-    uint8_t order;        /* when the head of a free block: its order */
+    uint32_t next, prev; /* free-list or owner-list links: frame numbers */
+    uint32_t owner;      /* domain id, or one of OWNER_* */
+    uint8_t order;       /* when the head of a free block: its order */
     uint8_t pad[3];
-    uint64_t count_info;  /* general reference count */
-    uint64_t type_info;   /* PGT_* type, flags and type count */
+    uint64_t count_info; /* general reference count */
+    uint64_t type_info;  /* PGT_* type, flags and type count */
 };
 
 /* The buddy allocator over a frame table; frame numbers are absolute. */
 #define BUDDY_MAX_ORDER 20
 
 struct buddy {
-    struct page_info *frames;    /* frames[mfn] for every mfn < nr_frames */
+    struct page_info *frames; /* frames[mfn] for every mfn < nr_frames */
     uint64_t nr_frames;
     uint32_t free_head[BUDDY_MAX_ORDER + 1];
     uint64_t free_pages;
-    uint64_t total_pages;        /* ever handed to the allocator */
+    uint64_t total_pages; /* ever handed to the allocator */
 };
 
 void buddy_init(struct buddy *b, struct page_info *frames, uint64_t nr_frames);
@@ -57,9 +57,9 @@ const char *buddy_check(const struct buddy *b);
 
 /* hv's heap. */
 struct heap_stats {
-    uint64_t bytes_in_use;   /* as requested by callers */
-    uint64_t allocations;    /* live */
-    uint64_t pages_held;     /* taken from the page allocator */
+    uint64_t bytes_in_use; /* as requested by callers */
+    uint64_t allocations;  /* live */
+    uint64_t pages_held;   /* taken from the page allocator */
     uint64_t total_allocs, total_frees;
 };
 

@@ -12,9 +12,9 @@ void smp_stop_other_cpus(void);
 extern bool opt_noreboot;
 /* Set once a CPU has started dying, so others stop taking locks. */
 extern volatile int panicking;
-#define BUG_ON(c)                                                                              \
-    do {                                                                                       \
-        if (unlikely(c))                                                                       \
-            panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__);                              \
+#define BUG_ON(c)                                                                                  \
+    do {                                                                                           \
+        if (unlikely(c))                                                                           \
+            panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__);                                  \
     } while (0)
 #endif

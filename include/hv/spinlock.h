@@ -6,11 +6,27 @@
 typedef struct {
     int held;
 } spinlock_t;
-#define SPINLOCK_INIT {0}
-static inline void spin_lock(spinlock_t *l) { l->held = 1; }
-static inline void spin_unlock(spinlock_t *l) { l->held = 0; }
-static inline unsigned long spin_lock_irqsave(spinlock_t *l) { l->held = 1; return 0; }
-static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long f) { l->held = 0; }
+#define SPINLOCK_INIT                                                                              \
+    {                                                                                              \
+        0                                                                                          \
+    }
+static inline void spin_lock(spinlock_t *l)
+{
+    l->held = 1;
+}
+static inline void spin_unlock(spinlock_t *l)
+{
+    l->held = 0;
+}
+static inline unsigned long spin_lock_irqsave(spinlock_t *l)
+{
+    l->held = 1;
+    return 0;
+}
+static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long f)
+{
+    l->held = 0;
+}
 #else
 #include <asm/spinlock.h>
 #endif

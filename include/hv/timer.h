@@ -46,6 +46,6 @@ s_time_t arch_now(void);
 void arch_timer_program(s_time_t deadline);
 #endif
 
-#define MILLISECS(ms) ((s_time_t)(ms) * 1000000LL)
-#define SECONDS(s)    ((s_time_t)(s) * 1000000000LL)
+#define MILLISECS(ms) ((s_time_t)(ms)*1000000LL)
+#define SECONDS(s)    ((s_time_t)(s)*1000000000LL)
 #endif

@@ -9,7 +9,7 @@
 #include <hv/compiler.h>
 
 typedef uint64_t paddr_t;
-typedef uint64_t mfn_t; /* machine frame number */
+typedef uint64_t mfn_t;   /* machine frame number */
 typedef int64_t s_time_t; /* system time in nanoseconds since boot */
 
 #define PAGE_SHIFT 12

@@ -15,7 +15,8 @@
 #define ACPI_MAX_TABLES    64
 
 /* Errors, returned negated. */
-#define ACPI_ERR_TRUNCATED 1 /* the table claims more bytes than there are, or fewer than a header */
+#define ACPI_ERR_TRUNCATED                                                                         \
+    1 /* the table claims more bytes than there are, or fewer than a header */
 #define ACPI_ERR_CHECKSUM  2
 #define ACPI_ERR_SIGNATURE 3
 #define ACPI_ERR_REVISION  4
@@ -38,7 +39,7 @@ struct acpi_rsdp {
     char signature[8]; /* "RSD PTR " */
     uint8_t checksum;  /* over the first 20 bytes */
     char oem_id[6];
-    uint8_t revision;  /* 0: ACPI 1.0 (20 bytes); 2: ACPI 2.0+ (36 bytes) */
+    uint8_t revision; /* 0: ACPI 1.0 (20 bytes); 2: ACPI 2.0+ (36 bytes) */
     uint32_t rsdt_address;
     uint32_t length;
     uint64_t xsdt_address;
@@ -92,8 +93,7 @@ int acpi_parse_rsdp(const void *rsdp, size_t avail, uint64_t *root_pa, bool *is_
 int acpi_parse_root(const void *root, size_t avail, bool is_xsdt, uint64_t *entries,
                     unsigned int max, acpi_warn_fn warn);
 /* Fills out from a MADT ("APIC"); returns 0 or a negated ACPI_ERR_*. */
-int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out,
-                    acpi_warn_fn warn);
+int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out, acpi_warn_fn warn);
 /* The HPET's MMIO address from an "HPET" table; 0 or a negated ACPI_ERR_*. */
 int acpi_parse_hpet(const void *hpet, size_t avail, uint64_t *address, acpi_warn_fn warn);
 

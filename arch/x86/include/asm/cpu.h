@@ -33,8 +33,8 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 {
     __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
-static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
-                               uint32_t *c, uint32_t *d)
+static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
+                               uint32_t *d)
 {
     __asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
@@ -48,16 +48,16 @@ static inline uint64_t rdtsc(void)
     __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
 }
-#define DEFINE_CR(n)                                                                           \
-    static inline uint64_t read_cr##n(void)                                                    \
-    {                                                                                          \
-        uint64_t v;                                                                            \
-        __asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));                                  \
-        return v;                                                                              \
-    }                                                                                          \
-    static inline void write_cr##n(uint64_t v)                                                 \
-    {                                                                                          \
-        __asm__ __volatile__("mov %0, %%cr" #n : : "r"(v) : "memory");                         \
+#define DEFINE_CR(n)                                                                               \
+    static inline uint64_t read_cr##n(void)                                                        \
+    {                                                                                              \
+        uint64_t v;                                                                                \
+        __asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));                                      \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline void write_cr##n(uint64_t v)                                                     \
+    {                                                                                              \
+        __asm__ __volatile__("mov %0, %%cr" #n : : "r"(v) : "memory");                             \
     }
 DEFINE_CR(0)
 DEFINE_CR(2)

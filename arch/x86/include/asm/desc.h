@@ -14,11 +14,11 @@ struct tss64 {
 } __packed;
 
 /* IST slots (1-based as the CPU numbers them). */
-#define IST_NMI 1
-#define IST_DF  2
-#define IST_MC  3
-#define IST_DB  4
-#define IST_STACKS 4
+#define IST_NMI        1
+#define IST_DF         2
+#define IST_MC         3
+#define IST_DB         4
+#define IST_STACKS     4
 #define IST_STACK_SIZE 8192
 
 #define GDT_ENTRIES 8

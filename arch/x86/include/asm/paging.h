@@ -4,10 +4,10 @@
 #include <hv/types.h>
 #include <asm/e820.h>
 
-#define PAGE_HV_RW  (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define PAGE_HV_RO  (_PAGE_PRESENT | _PAGE_ACCESSED)
+#define PAGE_HV_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define PAGE_HV_RO (_PAGE_PRESENT | _PAGE_ACCESSED)
 
-extern uint64_t *hv_l4;       /* hv's top-level table (direct-map address) */
+extern uint64_t *hv_l4; /* hv's top-level table (direct-map address) */
 extern paddr_t hv_l4_pa;
 extern bool cpu_has_nx;
 

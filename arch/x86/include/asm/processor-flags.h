@@ -11,28 +11,28 @@
 #define X86_CR0_AM (1 << 18)
 #define X86_CR0_PG (1 << 31)
 
-#define X86_CR4_PSE      (1 << 4)
-#define X86_CR4_PAE      (1 << 5)
-#define X86_CR4_PGE      (1 << 7)
-#define X86_CR4_OSFXSR   (1 << 9)
+#define X86_CR4_PSE        (1 << 4)
+#define X86_CR4_PAE        (1 << 5)
+#define X86_CR4_PGE        (1 << 7)
+#define X86_CR4_OSFXSR     (1 << 9)
 #define X86_CR4_OSXMMEXCPT (1 << 10)
-#define X86_CR4_UMIP     (1 << 11)
-#define X86_CR4_FSGSBASE (1 << 16)
-#define X86_CR4_OSXSAVE  (1 << 18)
-#define X86_CR4_SMEP     (1 << 20)
-#define X86_CR4_SMAP     (1 << 21)
+#define X86_CR4_UMIP       (1 << 11)
+#define X86_CR4_FSGSBASE   (1 << 16)
+#define X86_CR4_OSXSAVE    (1 << 18)
+#define X86_CR4_SMEP       (1 << 20)
+#define X86_CR4_SMAP       (1 << 21)
 
-#define MSR_EFER         0xc0000080
-#define EFER_SCE         (1 << 0)
-#define EFER_LME         (1 << 8)
-#define EFER_NXE         (1 << 11)
-#define MSR_FS_BASE      0xc0000100
-#define MSR_GS_BASE      0xc0000101
+#define MSR_EFER           0xc0000080
+#define EFER_SCE           (1 << 0)
+#define EFER_LME           (1 << 8)
+#define EFER_NXE           (1 << 11)
+#define MSR_FS_BASE        0xc0000100
+#define MSR_GS_BASE        0xc0000101
 #define MSR_SHADOW_GS_BASE 0xc0000102
-#define MSR_APIC_BASE    0x0000001b
+#define MSR_APIC_BASE      0x0000001b
 
-#define X86_EFLAGS_IF    (1 << 9)
-#define X86_EFLAGS_AC    (1 << 18)
+#define X86_EFLAGS_IF (1 << 9)
+#define X86_EFLAGS_AC (1 << 18)
 
 #define _PAGE_PRESENT  0x001
 #define _PAGE_RW       0x002
@@ -46,9 +46,9 @@
 #define _PAGE_NX       (1UL << 63)
 
 /* Selectors of hv's GDT (arch/x86/desc.c builds the runtime one). */
-#define HV_CS64   0x08
-#define HV_DS     0x10
-#define HV_CS32   0x18
-#define HV_TSS    0x20 /* 16-byte descriptor */
+#define HV_CS64 0x08
+#define HV_DS   0x10
+#define HV_CS32 0x18
+#define HV_TSS  0x20 /* 16-byte descriptor */
 
 #endif

@@ -9,7 +9,10 @@ typedef struct {
     volatile uint16_t tail; /* next ticket to hand out */
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT                                                                              \
+    {                                                                                              \
+        0, 0                                                                                       \
+    }
 
 static inline void spin_lock(spinlock_t *l)
 {
