@@ -48,6 +48,7 @@ $(UNIT_OBJDIR)/test_cmdline/lib/libc/strtol.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_
 $(eval $(call unit_test,test_e820,tests/unit/test_e820.c arch/x86/e820.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hv/buddy.c))
 $(eval $(call unit_test,test_heap,tests/unit/test_heap.c hv/heap.c))
+$(eval $(call unit_test,test_conring,tests/unit/test_conring.c hv/conring.c))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
