@@ -17,7 +17,9 @@ UNIT_LDLIBS  := -lcmocka
 # The hv sources use the freestanding libc's names; on the host they are
 # renamed so that they do not replace (or get replaced by) glibc's.
 UNIT_STRTOL_RENAME := -Dstrtol=hv_strtol -Dstrtoul=hv_strtoul -Dstrtoull=hv_strtoull
-UNIT_FORMAT_RENAME := -Dvsnprintf=lib_vsnprintf -Dsnprintf=lib_snprintf
+# format.c gets va_arg through lib/libc/include/stdio.h; glibc's stdio.h does
+# not define it, hence the forced <stdarg.h>.
+UNIT_FORMAT_RENAME := -Dvsnprintf=lib_vsnprintf -Dsnprintf=lib_snprintf -include stdarg.h
 
 UNIT_BINARIES :=
 UNIT_OBJS     :=
@@ -49,6 +51,8 @@ $(eval $(call unit_test,test_e820,tests/unit/test_e820.c arch/x86/e820.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hv/buddy.c))
 $(eval $(call unit_test,test_heap,tests/unit/test_heap.c hv/heap.c))
 $(eval $(call unit_test,test_conring,tests/unit/test_conring.c hv/conring.c))
+$(eval $(call unit_test,test_format,tests/unit/test_format.c lib/libc/format.c))
+$(UNIT_OBJDIR)/test_format/lib/libc/format.o: UNIT_SRC_CFLAGS := $(UNIT_FORMAT_RENAME)
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
