@@ -54,6 +54,7 @@ $(eval $(call unit_test,test_conring,tests/unit/test_conring.c hv/conring.c))
 $(eval $(call unit_test,test_format,tests/unit/test_format.c lib/libc/format.c))
 $(UNIT_OBJDIR)/test_format/lib/libc/format.o: UNIT_SRC_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(eval $(call unit_test,test_timer_heap,tests/unit/test_timer_heap.c hv/timer_heap.c))
+$(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c arch/x86/acpi_tables.c))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
