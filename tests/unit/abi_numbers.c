@@ -45,7 +45,7 @@ static void test_control_interfaces(void **state)
     assert_int_equal(__HYPERVISOR_sysctl, 35);
 #else
 #if defined(XEN_DOMCTL_INTERFACE_VERSION) || defined(XEN_SYSCTL_INTERFACE_VERSION)
-    fail_msg("guest flavour must not see domctl.h or sysctl.h");
+    unit_fail("guest flavour must not see domctl.h or sysctl.h");
 #endif
 #endif
 }

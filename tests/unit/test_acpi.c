@@ -250,7 +250,7 @@ static struct call *run(int kind, const struct tb *t, size_t avail)
     cur->sig = sig;
     cur->u64 = 0x5a5a5a5a5a5a5a5aULL;
     if (!unit_isolated(do_call, cur))
-        fail_msg("the parser crashed or tripped a sanitizer (report above)");
+        unit_fail("the parser crashed or tripped a sanitizer (report above)");
     for (int i = 0; i < cur->nr_warnings && i < 8; i++)
         printf("[   WARN   ] %s", cur->warnings[i]);
     return cur;
@@ -323,7 +323,7 @@ static void test_table_check(void **state)
         s.bytes[off] ^= 0x10;
         int ret = run_all(CHECK, &s)->ret;
         if (ret != -ACPI_ERR_CHECKSUM)
-            fail_msg("byte %zu flipped: %d, expected %d", off, ret, -ACPI_ERR_CHECKSUM);
+            unit_fail("byte %zu flipped: %d, expected %d", off, ret, -ACPI_ERR_CHECKSUM);
     }
 }
 
@@ -365,10 +365,11 @@ static void test_madt_good(void **state)
         if (m->cpus[i].apic_id != cpus[i].apic_id || m->cpus[i].acpi_id != cpus[i].acpi_id ||
             m->cpus[i].enabled != cpus[i].enabled ||
             m->cpus[i].online_capable != cpus[i].online_capable)
-            fail_msg("cpu %u: apic %#x acpi %u enabled %d online-capable %d; expected %#x %u %d %d",
-                     i, m->cpus[i].apic_id, m->cpus[i].acpi_id, m->cpus[i].enabled,
-                     m->cpus[i].online_capable, cpus[i].apic_id, cpus[i].acpi_id, cpus[i].enabled,
-                     cpus[i].online_capable);
+            unit_fail(
+                "cpu %u: apic %#x acpi %u enabled %d online-capable %d; expected %#x %u %d %d", i,
+                m->cpus[i].apic_id, m->cpus[i].acpi_id, m->cpus[i].enabled,
+                m->cpus[i].online_capable, cpus[i].apic_id, cpus[i].acpi_id, cpus[i].enabled,
+                cpus[i].online_capable);
     }
 
     assert_int_equal(m->nr_ioapics, 2);

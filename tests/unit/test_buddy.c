@@ -40,7 +40,7 @@ static void check(void)
 {
     const char *err = buddy_check(&b);
     if (err)
-        fail_msg("buddy_check: %s", err);
+        unit_fail("buddy_check: %s", err);
 }
 
 /* block_order[m] = order of the free block starting at m, or -1. */
@@ -94,8 +94,8 @@ static void expect_canonical(const uint8_t *is_free)
     canonical_blocks(is_free, want);
     for (uint64_t m = 0; m < nr_frames; m++)
         if (got[m] != want[m])
-            fail_msg("frame %#llx: free block of order %d, expected %d", (unsigned long long)m,
-                     got[m], want[m]);
+            unit_fail("frame %#llx: free block of order %d, expected %d", (unsigned long long)m,
+                      got[m], want[m]);
     free(got);
     free(want);
 }
@@ -390,18 +390,18 @@ static void test_random_alloc_free(void **state)
             if (m == UINT64_MAX) {
                 failures++;
                 if (shadow_has_free_block(shadow, order))
-                    fail_msg("op %u: order %u refused although an aligned free range exists", op,
-                             order);
+                    unit_fail("op %u: order %u refused although an aligned free range exists", op,
+                              order);
             } else {
                 if (m & ((1ULL << order) - 1))
-                    fail_msg("op %u: block %#llx not aligned to order %u", op,
-                             (unsigned long long)m, order);
+                    unit_fail("op %u: block %#llx not aligned to order %u", op,
+                              (unsigned long long)m, order);
                 assert_true(m + (1ULL << order) <= N);
                 for (uint64_t i = m; i < m + (1ULL << order); i++) {
                     if (shadow[i] != S_FREE)
-                        fail_msg("op %u: block %#llx order %u covers frame %#llx that is %s", op,
-                                 (unsigned long long)m, order, (unsigned long long)i,
-                                 shadow[i] == S_USED ? "allocated" : "not RAM");
+                        unit_fail("op %u: block %#llx order %u covers frame %#llx that is %s", op,
+                                  (unsigned long long)m, order, (unsigned long long)i,
+                                  shadow[i] == S_USED ? "allocated" : "not RAM");
                     shadow[i] = S_USED;
                     /* As a domain would: the owner changes while allocated. */
                     frames[i].owner = (uint32_t)(op & 0x7fff);
@@ -424,10 +424,10 @@ static void test_random_alloc_free(void **state)
         }
         const char *err = buddy_check(&b);
         if (err)
-            fail_msg("op %u: buddy_check: %s", op, err);
+            unit_fail("op %u: buddy_check: %s", op, err);
         if (b.free_pages != free_count)
-            fail_msg("op %u: free_pages %llu, expected %llu", op, (unsigned long long)b.free_pages,
-                     (unsigned long long)free_count);
+            unit_fail("op %u: free_pages %llu, expected %llu", op, (unsigned long long)b.free_pages,
+                      (unsigned long long)free_count);
         /* Every frame of a free block is free in the shadow. */
         if (op % 64 == 0) {
             int8_t *blocks = malloc(N);
@@ -437,8 +437,8 @@ static void test_random_alloc_free(void **state)
                 if (blocks[m] >= 0)
                     for (uint64_t i = m; i < m + (1ULL << blocks[m]); i++)
                         if (shadow[i] != S_FREE)
-                            fail_msg("op %u: free block %#llx covers frame %#llx", op,
-                                     (unsigned long long)m, (unsigned long long)i);
+                            unit_fail("op %u: free block %#llx covers frame %#llx", op,
+                                      (unsigned long long)m, (unsigned long long)i);
             free(blocks);
         }
     }

@@ -203,8 +203,8 @@ static void test_random(void **state)
             size_t expect = written - start < max ? (size_t)(written - start) : max;
             size_t n = conring_read(&ring, &pos[r], out, max);
             if (n != expect)
-                fail_msg("read %zu bytes from %llu, expected %zu", n, (unsigned long long)start,
-                         expect);
+                unit_fail("read %zu bytes from %llu, expected %zu", n, (unsigned long long)start,
+                          expect);
             assert_memory_equal(out, model + start, n);
             assert_int_equal(pos[r], start + n);
         }

@@ -27,11 +27,11 @@ static void expect_map(const struct e820entry *expect, unsigned int nr)
     for (unsigned int i = 0; i < out.nr && i < nr; i++) {
         if (out.map[i].addr != expect[i].addr || out.map[i].size != expect[i].size ||
             out.map[i].type != expect[i].type)
-            fail_msg("entry %u: got [%#llx, %#llx) type %u, expected [%#llx, %#llx) type %u", i,
-                     (unsigned long long)out.map[i].addr,
-                     (unsigned long long)(out.map[i].addr + out.map[i].size), out.map[i].type,
-                     (unsigned long long)expect[i].addr,
-                     (unsigned long long)(expect[i].addr + expect[i].size), expect[i].type);
+            unit_fail("entry %u: got [%#llx, %#llx) type %u, expected [%#llx, %#llx) type %u", i,
+                      (unsigned long long)out.map[i].addr,
+                      (unsigned long long)(out.map[i].addr + out.map[i].size), out.map[i].type,
+                      (unsigned long long)expect[i].addr,
+                      (unsigned long long)(expect[i].addr + expect[i].size), expect[i].type);
     }
     assert_int_equal(out.nr, nr);
 }
@@ -373,8 +373,8 @@ static void test_random_maps(void **state)
         }
         for (unsigned int u = 0; u < UNITS; u++)
             if (got[u] != expect[u])
-                fail_msg("iteration %u: byte %#x has type %u, expected %u", iter, u * GRAIN, got[u],
-                         expect[u]);
+                unit_fail("iteration %u: byte %#x has type %u, expected %u", iter, u * GRAIN,
+                          got[u], expect[u]);
         assert_int_equal(e820_ram_bytes(&out), ram);
     }
 }

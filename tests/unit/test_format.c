@@ -20,6 +20,7 @@ int lib_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static unsigned int mismatches, comparisons;
+static char first_mismatch[160];
 
 static void show(const char *what, const char *s, int n)
 {
@@ -37,6 +38,10 @@ static void show(const char *what, const char *s, int n)
 static void mismatch(const char *fmt, size_t size, const char *want, int wn, const char *got,
                      int gn)
 {
+    if (!mismatches)
+        snprintf(first_mismatch, sizeof(first_mismatch),
+                 "first: \"%s\" gives \"%.*s\", glibc \"%.*s\"", fmt, MIN(gn, 40), got, MIN(wn, 40),
+                 want);
     if (++mismatches <= 40) {
         printf("[ MISMATCH ] format \"%s\" size %zu: ", fmt, size);
         show("glibc", want, wn);
@@ -135,7 +140,8 @@ static int finish(void **state)
 static void expect_no_mismatch(void)
 {
     if (mismatches)
-        fail_msg("%u of %u formats differ from glibc (listed above)", mismatches, comparisons);
+        unit_fail("%u of %u formats differ from glibc (listed above; %s)", mismatches, comparisons,
+                  first_mismatch);
 }
 
 /* --- tables ------------------------------------------------------------------- */

@@ -47,14 +47,14 @@ static void src_free(void *p, unsigned int order)
         if (src_blocks[i].p != p)
             continue;
         if (src_blocks[i].order != order)
-            fail_msg("page block %p given back with order %u, allocated with order %u", p, order,
-                     src_blocks[i].order);
+            unit_fail("page block %p given back with order %u, allocated with order %u", p, order,
+                      src_blocks[i].order);
         src_blocks[i] = src_blocks[--src_nr];
         src_pages_out -= 1ULL << order;
         free(p);
         return;
     }
-    fail_msg("page block %p given back but never handed out", p);
+    unit_fail("page block %p given back but never handed out", p);
 }
 
 static const struct heap_page_source source = {src_alloc, src_free};
@@ -96,13 +96,13 @@ static void check_stats(const char *when)
     if (s.bytes_in_use != model.bytes_in_use || s.allocations != model.allocations ||
         s.total_allocs != model.total_allocs || s.total_frees != model.total_frees ||
         s.pages_held != src_pages_out)
-        fail_msg("%s: stats in_use %llu allocations %llu pages %llu allocs %llu frees %llu; "
-                 "expected %llu %llu %llu %llu %llu",
-                 when, (unsigned long long)s.bytes_in_use, (unsigned long long)s.allocations,
-                 (unsigned long long)s.pages_held, (unsigned long long)s.total_allocs,
-                 (unsigned long long)s.total_frees, (unsigned long long)model.bytes_in_use,
-                 (unsigned long long)model.allocations, (unsigned long long)src_pages_out,
-                 (unsigned long long)model.total_allocs, (unsigned long long)model.total_frees);
+        unit_fail("%s: stats in_use %llu allocations %llu pages %llu allocs %llu frees %llu; "
+                  "expected %llu %llu %llu %llu %llu",
+                  when, (unsigned long long)s.bytes_in_use, (unsigned long long)s.allocations,
+                  (unsigned long long)s.pages_held, (unsigned long long)s.total_allocs,
+                  (unsigned long long)s.total_frees, (unsigned long long)model.bytes_in_use,
+                  (unsigned long long)model.allocations, (unsigned long long)src_pages_out,
+                  (unsigned long long)model.total_allocs, (unsigned long long)model.total_frees);
 }
 
 static int setup(void **state)
@@ -144,7 +144,7 @@ static void verify(const void *p, size_t size, unsigned int id)
     const uint8_t *b = p;
     for (size_t i = 0; i < size; i++)
         if (b[i] != (uint8_t)(id * 31 + i * 7 + (i >> 8)))
-            fail_msg("block %u (%zu bytes at %p): byte %zu overwritten", id, size, p, i);
+            unit_fail("block %u (%zu bytes at %p): byte %zu overwritten", id, size, p, i);
 }
 
 static void check_alignment(const void *p, size_t size)
@@ -152,9 +152,9 @@ static void check_alignment(const void *p, size_t size)
     uintptr_t a = (uintptr_t)p;
     if (size > 2048) {
         if (a % 64)
-            fail_msg("%zu-byte block at %p is not 64-byte aligned", size, p);
+            unit_fail("%zu-byte block at %p is not 64-byte aligned", size, p);
     } else if (a % 16) {
-        fail_msg("%zu-byte block at %p is not 16-byte aligned", size, p);
+        unit_fail("%zu-byte block at %p is not 16-byte aligned", size, p);
     }
 }
 
@@ -174,7 +174,7 @@ static void test_sizes_and_boundaries(void **state)
     for (unsigned int i = 0; i < N; i++) {
         p[i] = xmalloc(boundary_sizes[i]);
         if (!p[i])
-            fail_msg("xmalloc(%zu) failed", boundary_sizes[i]);
+            unit_fail("xmalloc(%zu) failed", boundary_sizes[i]);
         check_alignment(p[i], boundary_sizes[i]);
         model_alloc(boundary_sizes[i]);
         check_stats("after xmalloc");
@@ -202,7 +202,7 @@ static void test_every_size_alone(void **state)
     for (size_t size = 1; size <= 65536; size += size < 4200 ? 1 : 61) {
         void *p = xmalloc(size);
         if (!p)
-            fail_msg("xmalloc(%zu) failed", size);
+            unit_fail("xmalloc(%zu) failed", size);
         check_alignment(p, size);
         fill(p, size, (unsigned int)size);
         model_alloc(size);
@@ -295,7 +295,7 @@ static void test_xzalloc(void **state)
             assert_non_null(z);
             for (size_t k = 0; k < sizes[i]; k++)
                 if (z[k])
-                    fail_msg("xzalloc(%zu): byte %zu is %#x", sizes[i], k, z[k]);
+                    unit_fail("xzalloc(%zu): byte %zu is %#x", sizes[i], k, z[k]);
             xfree(z);
         }
         for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++)
@@ -344,9 +344,9 @@ static void test_oversized(void **state)
     };
     for (unsigned int i = 0; i < ARRAY_SIZE(huge); i++) {
         if (xmalloc(huge[i]))
-            fail_msg("xmalloc(%#zx) did not fail", huge[i]);
+            unit_fail("xmalloc(%#zx) did not fail", huge[i]);
         if (xzalloc(huge[i]))
-            fail_msg("xzalloc(%#zx) did not fail", huge[i]);
+            unit_fail("xzalloc(%#zx) did not fail", huge[i]);
     }
     assert_int_equal(src_alloc_calls, 0); /* refused before asking for pages */
     check_empty();
@@ -426,12 +426,12 @@ static void test_random(void **state)
             bool zero = unit_below(&rng, 4) == 0;
             uint8_t *p = zero ? xzalloc(size) : xmalloc(size);
             if (!p)
-                fail_msg("op %u: xmalloc(%zu) failed", op, size);
+                unit_fail("op %u: xmalloc(%zu) failed", op, size);
             check_alignment(p, size);
             if (zero)
                 for (size_t k = 0; k < size; k++)
                     if (p[k])
-                        fail_msg("op %u: xzalloc(%zu) byte %zu not zero", op, size, k);
+                        unit_fail("op %u: xzalloc(%zu) byte %zu not zero", op, size, k);
             fill(p, size, next_id);
             live[nr_live++] = (struct live){p, size, next_id++};
             model_alloc(size);

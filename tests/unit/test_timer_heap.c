@@ -32,10 +32,10 @@ static void check_heap(const struct timer_heap *h)
         const struct timer *t = h->slots[i];
         assert_non_null(t);
         if (t->heap_index != i)
-            fail_msg("slot %u holds a timer whose heap_index is %u", i, t->heap_index);
+            unit_fail("slot %u holds a timer whose heap_index is %u", i, t->heap_index);
         if (i > 1 && h->slots[i / 2]->expires > t->expires)
-            fail_msg("slot %u (expires %lld) is earlier than its parent %u (%lld)", i,
-                     (long long)t->expires, i / 2, (long long)h->slots[i / 2]->expires);
+            unit_fail("slot %u (expires %lld) is earlier than its parent %u (%lld)", i,
+                      (long long)t->expires, i / 2, (long long)h->slots[i / 2]->expires);
     }
 }
 
@@ -279,14 +279,14 @@ static void test_random(void **state)
                 nr_queued++;
             } else {
                 if (nr_queued != CAP)
-                    fail_msg("op %u: insert refused with %u of %u queued", op, nr_queued, CAP);
+                    unit_fail("op %u: insert refused with %u of %u queued", op, nr_queued, CAP);
                 assert_int_equal(t->heap_index, 0);
             }
             break;
         case 2: { /* remove */
             bool r = timer_heap_remove(&heap, t);
             if (r != queued[i])
-                fail_msg("op %u: remove of timer %u returned %d, queued %d", op, i, r, queued[i]);
+                unit_fail("op %u: remove of timer %u returned %d, queued %d", op, i, r, queued[i]);
             if (r) {
                 queued[i] = false;
                 nr_queued--;
@@ -324,8 +324,8 @@ static void test_random(void **state)
         check_heap(&heap);
         for (unsigned int k = 0; k < N; k++)
             if (!queued[k] && timers[k].heap_index)
-                fail_msg("op %u: timer %u not queued but heap_index %u", op, k,
-                         timers[k].heap_index);
+                unit_fail("op %u: timer %u not queued but heap_index %u", op, k,
+                          timers[k].heap_index);
     }
 }
 

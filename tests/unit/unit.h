@@ -38,6 +38,18 @@ static inline int unit_run_group(const char *name, const struct CMUnitTest *test
 }
 #define unit_run(tests) unit_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]))
 
+/*
+ * Fails the running test with a formatted message, printed as the first
+ * "[  ERROR   ] --- " line so that the harness reports it as the reason.
+ */
+#define unit_fail(...)                                                                             \
+    do {                                                                                           \
+        printf("[  ERROR   ] --- ");                                                               \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        fail();                                                                                    \
+    } while (0)
+
 /* splitmix64: small, fast, and good enough to drive property tests. */
 struct unit_rng {
     uint64_t s;
