@@ -35,11 +35,54 @@ int parse_bool(const char *s, const char *end)
     return -1;
 }
 
-uint64_t parse_size_and_unit(const char *s, const char **rest)
+/*
+ * A number in C notation (0x hex, leading-0 octal, decimal) with an optional
+ * sign; false on no digits or on overflow of 64 bits, never saturating.
+ */
+static bool parse_number(const char *s, const char **end, uint64_t *mag, bool *neg)
 {
-    char *e;
-    uint64_t v = strtoull(s, &e, 0);
-    int shift;
+    *neg = false;
+    if (*s == '-' || *s == '+')
+        *neg = *s++ == '-';
+    unsigned int base = 10;
+    if (s[0] == '0' && (s[1] | 32) == 'x') {
+        base = 16;
+        s += 2;
+    } else if (s[0] == '0') {
+        base = 8;
+    }
+    uint64_t v = 0;
+    const char *start = s;
+    for (;; s++) {
+        unsigned int d;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if ((*s | 32) >= 'a' && (*s | 32) <= 'f')
+            d = (*s | 32) - 'a' + 10;
+        else
+            break;
+        if (d >= base)
+            break;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    if (s == start)
+        return false;
+    *mag = v;
+    *end = s;
+    return true;
+}
+
+/* A size: number and optional unit suffix; false on garbage or overflow. */
+static bool parse_size(const char *s, const char **rest, uint64_t *out)
+{
+    uint64_t v;
+    bool neg;
+    const char *e;
+    if (!parse_number(s, &e, &v, &neg) || neg || *s == '+')
+        return false;
+    unsigned int shift;
     switch (*e) {
     case 'T':
     case 't':
@@ -71,42 +114,64 @@ uint64_t parse_size_and_unit(const char *s, const char **rest)
         break;
     }
     if (shift && v > (UINT64_MAX >> shift))
-        v = UINT64_MAX;
-    else
-        v <<= shift;
-    if (rest)
-        *rest = e;
-    return v;
+        return false;
+    *out = v << shift;
+    *rest = e;
+    return true;
 }
 
-static bool store_int(void *var, size_t len, long long v)
+uint64_t parse_size_and_unit(const char *s, const char **rest)
 {
+    uint64_t v;
+    const char *e;
+    if (parse_size(s, &e, &v)) {
+        if (rest)
+            *rest = e;
+        return v;
+    }
+    /* Xen's function saturates; callers that must refuse use parse_size. */
+    char *end;
+    v = strtoull(s, &end, 0);
+    e = end;
+    if (*e && strchr("TtGgMmKkBb", *e))
+        e++;
+    if (rest)
+        *rest = e;
+    return UINT64_MAX;
+}
+
+/* Stores -mag or mag into an integer variable of len bytes, if it fits its
+ * signed or unsigned range; false otherwise. */
+static bool store_int(void *var, size_t len, uint64_t mag, bool neg)
+{
+    if (len != 1 && len != 2 && len != 4 && len != 8)
+        return false;
+    unsigned int bits = (unsigned int)len * 8;
+    uint64_t unsigned_max = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+    uint64_t negative_max = 1ULL << (bits - 1);
+    if (neg ? mag > negative_max : mag > unsigned_max)
+        return false;
+    uint64_t v = neg ? (uint64_t)0 - mag : mag;
     switch (len) {
     case 1:
-        if (v < -128 || v > 255)
-            return false;
         *(uint8_t *)var = (uint8_t)v;
-        return true;
+        break;
     case 2:
-        if (v < -32768 || v > 65535)
-            return false;
         *(uint16_t *)var = (uint16_t)v;
-        return true;
+        break;
     case 4:
-        if (v < INT_MIN || v > (long long)UINT_MAX)
-            return false;
         *(uint32_t *)var = (uint32_t)v;
-        return true;
-    case 8:
-        *(uint64_t *)var = (uint64_t)v;
-        return true;
+        break;
+    default:
+        *(uint64_t *)var = v;
+        break;
     }
-    return false;
+    return true;
 }
 
 static void set_bool(void *var, size_t len, bool v)
 {
-    store_int(var, len, v);
+    store_int(var, len, v, false);
 }
 
 /* Applies one option "key[=value]"; returns 0, or -1 after warning. */
@@ -148,20 +213,18 @@ found:
         return 0;
     }
     case PARAM_INT: {
-        char *e;
-        if (!value || !*value)
-            break;
-        long long v = (long long)strtol(value, &e, 0);
-        if (*e || !store_int(p->var, p->len, v))
+        const char *e;
+        uint64_t mag;
+        bool neg;
+        if (!value || !parse_number(value, &e, &mag, &neg) || *e ||
+            !store_int(p->var, p->len, mag, neg))
             break;
         return 0;
     }
     case PARAM_SIZE: {
         const char *e;
-        if (!value || !*value || !(*value >= '0' && *value <= '9'))
-            break;
-        uint64_t v = parse_size_and_unit(value, &e);
-        if (*e || !store_int(p->var, p->len, (long long)v))
+        uint64_t v;
+        if (!value || !parse_size(value, &e, &v) || *e || !store_int(p->var, p->len, v, false))
             break;
         return 0;
     }

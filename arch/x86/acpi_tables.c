@@ -212,10 +212,11 @@ int acpi_parse_hpet(const void *hpet, size_t avail, uint64_t *address, acpi_warn
         warn("ACPI: HPET registers are not in system memory (space %u); HPET not used\n", gas[0]);
         return -ACPI_ERR_SIGNATURE;
     }
-    *address = get64(gas + 4);
-    if (*address == 0 || (*address & 0x3ff)) {
-        warn("ACPI: HPET address %#lx is not usable\n", (unsigned long)*address);
+    uint64_t addr = get64(gas + 4);
+    if (addr == 0 || (addr & 0x3ff)) {
+        warn("ACPI: HPET address %#lx is not usable\n", (unsigned long)addr);
         return -ACPI_ERR_SIGNATURE;
     }
+    *address = addr;
     return 0;
 }

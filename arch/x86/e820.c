@@ -12,19 +12,22 @@ static void sort_u64(uint64_t *v, unsigned int n)
     }
 }
 
-static void append(struct e820map *out, uint64_t start, uint64_t end, uint32_t type)
+/* Adds [start, end) to out, merging with the last entry; false if out is full. */
+static bool append(struct e820map *out, uint64_t start, uint64_t end, uint32_t type)
 {
     if (end <= start)
-        return;
+        return true;
     if (out->nr) {
         struct e820entry *last = &out->map[out->nr - 1];
         if (last->type == type && last->addr + last->size == start) {
             last->size = end - last->addr;
-            return;
+            return true;
         }
     }
-    if (out->nr < E820_MAX)
-        out->map[out->nr++] = (struct e820entry){start, end - start, type};
+    if (out->nr == E820_MAX)
+        return false;
+    out->map[out->nr++] = (struct e820entry){start, end - start, type};
+    return true;
 }
 
 int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *out)
@@ -67,8 +70,8 @@ int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *
         }
         if (covering > 1)
             changed++;
-        if (type)
-            append(&tmp, s, e, type);
+        if (type && !append(&tmp, s, e, type))
+            changed++; /* more distinct ranges than E820_MAX: this one is lost */
     }
 
     /* RAM is only usable in whole pages. */
@@ -80,9 +83,10 @@ int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *
             uint64_t e = ROUNDDOWN(r->addr + r->size, PAGE_SIZE);
             if (s != r->addr || e != r->addr + r->size)
                 changed++;
-            append(out, s, e, E820_RAM);
-        } else {
-            append(out, r->addr, r->addr + r->size, r->type);
+            if (!append(out, s, e, E820_RAM))
+                changed++;
+        } else if (!append(out, r->addr, r->addr + r->size, r->type)) {
+            changed++;
         }
     }
     return (int)changed;

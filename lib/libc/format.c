@@ -46,12 +46,13 @@ static void put_number(struct out *o, uint64_t v, int neg, unsigned base, int up
 
     char sign = neg ? '-' : (flags & F_PLUS) ? '+' : (flags & F_SPACE) ? ' ' : 0;
     const char *prefix = "";
+    int zeros = prec > n ? prec - n : 0;
     if ((flags & F_ALT) && base == 16 && n && !(n == 1 && tmp[0] == '0'))
         prefix = upper ? "0X" : "0x";
-    if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0'))
+    /* %#o needs a leading zero only if the precision has not supplied one. */
+    if ((flags & F_ALT) && base == 8 && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
         prefix = "0";
 
-    int zeros = prec > n ? prec - n : 0;
     int body = n + zeros + (sign ? 1 : 0) + (int)strlen(prefix);
     if (prec < 0 && (flags & F_ZERO) && !(flags & F_LEFT) && width > body) {
         zeros += width - body;

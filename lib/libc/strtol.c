@@ -61,7 +61,7 @@ long strtol(const char *s, char **end, int base)
     }
     if (end)
         *end = e;
-    if (neg)
-        return v > (unsigned long long)LONG_MAX + 1 ? LONG_MIN : -(long)v;
+    if (neg) /* -(2^63) is LONG_MIN itself; negating it as a long would overflow */
+        return v >= (unsigned long long)LONG_MAX + 1 ? LONG_MIN : -(long)v;
     return v > LONG_MAX ? LONG_MAX : (long)v;
 }

@@ -319,11 +319,16 @@ static void test_size_bad(void **state)
     assert_int_equal(size4, SIZE4_INIT);
 }
 
-/* Sizes beyond 64 bits saturate; that still does not fit in a 4-byte variable. */
+/* Sizes beyond 64 bits, or beyond the variable, are refused, never saturated. */
 static void test_size_overflow_small_variable(void **state)
 {
-    assert_int_equal(parse("size8=99999999999999999999999"), 0);
+    assert_int_equal(parse("size8=99999999999999999999999"), 1);
+    assert_int_equal(size8, SIZE8_INIT);
+    assert_int_equal(parse("size8=16777216T"), 1);
+    assert_int_equal(size8, SIZE8_INIT);
+    assert_int_equal(parse("size8=18446744073709551615B"), 0);
     assert_int_equal(size8, UINT64_MAX);
+    size8 = SIZE8_INIT;
     static const char *const cmds[] = {"size4=99999999999999999999999", "size4=16777216T",
                                        "size4=18446744073709551615B"};
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
