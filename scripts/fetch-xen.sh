@@ -4,11 +4,21 @@
 # with `dpkg-deb -x` under $BUILD/xen/ -- never installed, no GRUB update.
 # The gzip'd image is unpacked to $BUILD/xen/xen (a 32-bit multiboot ELF that
 # QEMU -kernel loads) and the package version recorded in $BUILD/xen/VERSION.
-# Quick when already done.
+# Quick when already done.  On failure it says why and exits 1 -- or 0 when
+# HV_ALLOW_NO_XEN=1, so that `make test` goes on and the harness reports the
+# Xen cases as SKIP (with the reason) instead of FAIL.
 set -eu
 BUILD=${BUILD:-build}
 PKG=${XEN_PACKAGE:-xen-hypervisor-4.17-amd64}
 DIR=$BUILD/xen
+
+give_up() {
+    if [ "${HV_ALLOW_NO_XEN:-}" = 1 ]; then
+        echo "fetch-xen: no Xen oracle (HV_ALLOW_NO_XEN=1: its cases will be skipped)" >&2
+        exit 0
+    fi
+    exit 1
+}
 
 if [ -s "$DIR/xen" ] && [ -s "$DIR/VERSION" ]; then
     exit 0
@@ -17,7 +27,7 @@ fi
 for tool in apt-get dpkg-deb gzip; do
     command -v "$tool" >/dev/null 2>&1 || {
         echo "fetch-xen: $tool not found" >&2
-        exit 1
+        give_up
     }
 done
 
@@ -47,14 +57,14 @@ if ! download; then
         cat "$ABS/download.log" >&2
         echo "fetch-xen: 'apt-get download $PKG' failed, also after refreshing the" >&2
         echo "fetch-xen: package index (see above; is deb.debian.org reachable?)" >&2
-        exit 1
+        give_up
     fi
 fi
 deb=$(ls "$ABS"/dl/*.deb 2>/dev/null | head -n 1)
 if [ -z "$deb" ]; then
     cat "$ABS/download.log" >&2
     echo "fetch-xen: apt-get download produced no .deb" >&2
-    exit 1
+    give_up
 fi
 
 dpkg-deb -x "$deb" "$ABS/root"
@@ -62,7 +72,7 @@ img=$(ls "$ABS"/root/boot/xen-*.gz 2>/dev/null | head -n 1)
 if [ -z "$img" ]; then
     echo "fetch-xen: no boot/xen-*.gz in $deb; its boot/ holds:" >&2
     ls -la "$ABS/root/boot" >&2 || true
-    exit 1
+    give_up
 fi
 gzip -dc "$img" > "$ABS/xen.tmp"
 mv "$ABS/xen.tmp" "$ABS/xen"
