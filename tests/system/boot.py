@@ -178,3 +178,22 @@ def _(t):
     expect_fdt_listing(vm)
     vm.expect(NO_DOM0)
     vm.expect(BRINGUP)
+
+
+@case("boot/fdt-bad")
+def _(t):
+    """Modules that start with the FDT magic but are not valid FDTs (one
+    shorter than an FDT header, one with a header whose offsets point past
+    its end) are boot descriptions all the same: reported, ignored, and
+    never taken for a dom0 kernel."""
+    short = t.tmpfile("short.dtb", b"\xd0\x0d\xfe\xed\x00\x00\x10\x00garbage!")
+    header = bytes.fromhex(
+        "d00dfeed" "00000030" "00000038" "00000040" "00000028" "00000011" "00000010" "00000000" "00000000" "00000000"
+    )
+    lying = t.tmpfile("lying.dtb", header + b"garbagegarbagegarbage")
+    vm = boot_hv(t, modules=[(short, ""), (lying, "")])
+    expect_banner(vm)
+    for _ in range(2):
+        vm.expect(r"^\(hv\) WARNING: boot description module is not a valid FDT: FDT_ERR_\w+; ignored$")
+    vm.expect(NO_DOM0)
+    vm.expect(BRINGUP)
