@@ -20,7 +20,7 @@ HV_SOURCES := \
     arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/boot/trampoline.S \
     hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
     hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
-    lib/libc/string.c lib/libc/strtol.c lib/libc/format.c
+    lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 
 HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -I$(LIBFDT_DIR)
 

@@ -58,9 +58,9 @@ void load_idt(void)
 void cpu_desc_init(struct x86_cpu *c, void *stack_top)
 {
     memset(c->gdt, 0, sizeof(c->gdt));
-    c->gdt[HV_CS64 / 8] = 0x00af9a000000ffffULL;
-    c->gdt[HV_DS / 8] = 0x00cf92000000ffffULL;
-    c->gdt[HV_CS32 / 8] = 0x00cf9a000000ffffULL;
+    c->gdt[HV_CS64 / 8] = GDT_DESC_CS64;
+    c->gdt[HV_DS / 8] = GDT_DESC_DS;
+    c->gdt[HV_CS32 / 8] = GDT_DESC_CS32;
 
     memset(&c->tss, 0, sizeof(c->tss));
     c->tss.rsp[0] = (uint64_t)stack_top;

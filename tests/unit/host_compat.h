@@ -6,7 +6,7 @@
 #define UNIT_HOST_COMPAT_H
 #include <stddef.h>
 
-/* lib/libc/string.c is not built on the host; this is its strlcpy contract. */
+/* lib/libc/strlcpy.c, built for the host under this name (unit.mk). */
 #define strlcpy unit_strlcpy
 size_t unit_strlcpy(char *dst, const char *src, size_t size);
 #endif

@@ -44,9 +44,10 @@ endef
 
 $(eval $(call unit_test,test_abi_tools,tests/unit/abi_numbers.c,-D__XEN_TOOLS__))
 $(eval $(call unit_test,test_abi_guest,tests/unit/abi_numbers.c,-D__XEN_INTERFACE_VERSION__=0x00040e00))
-$(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hv/cmdline.c lib/libc/strtol.c tests/unit/host_compat.c))
+$(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hv/cmdline.c lib/libc/strtol.c lib/libc/strlcpy.c))
 $(UNIT_OBJDIR)/test_cmdline/hv/cmdline.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME) -include tests/unit/host_compat.h
 $(UNIT_OBJDIR)/test_cmdline/lib/libc/strtol.o: UNIT_SRC_CFLAGS := $(UNIT_STRTOL_RENAME)
+$(UNIT_OBJDIR)/test_cmdline/lib/libc/strlcpy.o: UNIT_SRC_CFLAGS := -Dstrlcpy=unit_strlcpy
 $(eval $(call unit_test,test_e820,tests/unit/test_e820.c arch/x86/e820.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hv/buddy.c))
 $(eval $(call unit_test,test_heap,tests/unit/test_heap.c hv/heap.c))

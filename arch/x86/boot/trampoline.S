@@ -58,9 +58,9 @@ tramp64:
         .balign 8
 tramp_gdt:
         .quad   0
-        .quad   0x00af9a000000ffff      /* 0x08: 64-bit code */
-        .quad   0x00cf92000000ffff      /* 0x10: data */
-        .quad   0x00cf9a000000ffff      /* 0x18: 32-bit code */
+        .quad   GDT_DESC_CS64           /* HV_CS64 */
+        .quad   GDT_DESC_DS             /* HV_DS */
+        .quad   GDT_DESC_CS32           /* HV_CS32 */
 tramp_gdt_end:
 tramp_gdtr:
         .word   tramp_gdt_end - tramp_gdt - 1

@@ -45,6 +45,11 @@
 #define _PAGE_GLOBAL   0x100
 #define _PAGE_NX       (1UL << 63)
 
+/* Flat descriptors shared by the boot GDTs and hv's runtime GDT. */
+#define GDT_DESC_CS64 0x00af9a000000ffff /* 64-bit code, DPL 0 */
+#define GDT_DESC_DS   0x00cf92000000ffff /* flat data, DPL 0 */
+#define GDT_DESC_CS32 0x00cf9a000000ffff /* flat 32-bit code, DPL 0 */
+
 /* Selectors of hv's GDT (arch/x86/desc.c builds the runtime one). */
 #define HV_CS64 0x08
 #define HV_DS   0x10
