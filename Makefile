@@ -29,7 +29,14 @@ $(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS)
 # libfdt headers must exist before any hv object is compiled.
 $(hv_OBJS): | $(LIBFDT_LIB)
 
-hv: $(BUILD)/hv $(BUILD)/hv.gz
+hv: $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/third_party/.checked
+
+# zlib has no user in hv yet (the dom0 builder is next): build it anyway and
+# prove both libraries link against nothing but the freestanding libc.
+LIBC_OBJS := $(filter $(BUILD)/obj/hv/lib/libc/%,$(hv_OBJS))
+$(BUILD)/third_party/.checked: $(LIBFDT_LIB) $(ZLIB_LIB) $(LIBC_OBJS) scripts/check-freestanding.sh
+	@sh scripts/check-freestanding.sh "$(LIBC_OBJS)" $(LIBFDT_LIB) $(ZLIB_LIB)
+	@touch $@
 
 $(BUILD)/hv.gz: $(BUILD)/hv
 	gzip -9 -n -c $< > $@
