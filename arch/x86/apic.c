@@ -93,8 +93,9 @@ void lapic_init_ap(void)
     uint64_t base = rdmsr(MSR_APIC_BASE);
     if (!(base & (1u << 11)))
         wrmsr(MSR_APIC_BASE, base | (1u << 11));
+    /* As on the BSP: platform NMIs (a watchdog, QEMU's "nmi") arrive on LINT1. */
     lapic_write(APIC_LVT_LINT0, LVT_MASKED);
-    lapic_write(APIC_LVT_LINT1, LVT_MASKED);
+    lapic_write(APIC_LVT_LINT1, 0x400);
     lapic_enable_local();
 }
 
@@ -161,6 +162,10 @@ void lapic_timer_oneshot(uint64_t delta_ns)
         lapic_write(APIC_TIMER_ICR, 0);
         return;
     }
+    /* A far deadline fires early and is simply reprogrammed; capping keeps
+     * the product below 2^64. */
+    if (delta_ns > 10000000000ULL)
+        delta_ns = 10000000000ULL;
     uint64_t ticks = delta_ns * (lapic_timer_hz / 1000) / 1000000;
     if (ticks == 0)
         ticks = 1;

@@ -156,7 +156,7 @@ void arch_dump_cpus(void)
         struct percpu *p = percpu_of[i];
         if (!p)
             continue;
-        printk("CPU%u: apic %u %s, %lu timer ticks\n", p->id, p->apic_id,
-               p->online ? "online" : "offline", p->lapic_ticks);
+        printk("CPU%u: apic %u %s, %lu timer ticks, %lu unexplained NMIs\n", p->id, p->apic_id,
+               p->online ? "online" : "offline", p->lapic_ticks, p->nmi_count);
     }
 }

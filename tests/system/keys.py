@@ -62,3 +62,21 @@ def _(t):
     switch_to_hv(vm)
     debug_key(vm, b"h", r"^\(hv\)  key 'm' - dump memory info")
     t.check("pages free" not in vm.output[start:], "key 'm' reached hv while input went to dom0")
+
+
+@case("keys/nmi-counted")
+def _(t):
+    """An NMI with no known reason (QEMU's monitor `nmi` sends one to every
+    CPU) is counted, not printed (the CPU may hold the console lock), and
+    hv carries on: the 'q' key shows the count."""
+    vm = booted(t, smp=2, qmp=True)
+    vm.hmp("nmi")
+    vm.send(b"q")
+    vm.expect_all(
+        [
+            r"^\(hv\) CPU0: apic 0 online, \d+ timer ticks, 1 unexplained NMIs",
+            r"^\(hv\) CPU1: apic \d+ online, \d+ timer ticks, 1 unexplained NMIs",
+        ]
+    )
+    vm.send(b"h")
+    vm.expect(r"^\(hv\)  key 'h' - ")

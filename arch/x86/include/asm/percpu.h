@@ -16,6 +16,7 @@ struct percpu {
     void *stack_top;
     volatile bool online;
     uint64_t lapic_ticks;
+    uint64_t nmi_count; /* NMIs with no known reason */
     struct x86_cpu desc;
 };
 
