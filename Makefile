@@ -50,6 +50,9 @@ $(ABI_INCLUDE)/xen:
 # --- host unit tests ------------------------------------------------------
 include tests/unit/unit.mk
 
+# --- the store, hosted (libxs, xenstored) -----------------------------------
+include mk/store.mk
+
 # --- running and testing ----------------------------------------------------
 deps:
 	@sh scripts/install-deps.sh
@@ -66,11 +69,11 @@ xen: deps
 	sh scripts/fetch-xen.sh
 
 check: deps
-	@$(MAKE) --no-print-directory hv unit-build
+	@$(MAKE) --no-print-directory hv unit-build store-build
 	python3 scripts/harness.py --tier check $(if $(TESTS),--select '$(TESTS)')
 
 test: deps
-	@$(MAKE) --no-print-directory hv unit-build
+	@$(MAKE) --no-print-directory hv unit-build store-build
 	sh scripts/mkiso.sh
 	sh scripts/fetch-xen.sh
 	python3 scripts/harness.py --tier test $(if $(TESTS),--select '$(TESTS)')
