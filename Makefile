@@ -29,7 +29,7 @@ $(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS)
 # libfdt headers must exist before any hv object is compiled.
 $(hv_OBJS): | $(LIBFDT_LIB)
 
-hv: $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/third_party/.checked
+hv: $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/third_party/.checked pv-kernels
 
 # zlib has no user in hv yet (the dom0 builder is next): build it anyway and
 # prove both libraries link against nothing but the freestanding libc.
@@ -46,6 +46,22 @@ $(ABI_INCLUDE)/xen:
 	    echo "error: libxen-dev is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; fi
 	@mkdir -p $(ABI_INCLUDE)
 	ln -sfn /usr/include/xen $@
+
+# --- pvkernel and the kernels built on it -----------------------------------
+PVKERNEL_SOURCES := pvkernel/head.S pvkernel/notes.S pvkernel/start.c pvkernel/console.c \
+    pvkernel/test.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
+GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include
+
+# $(call pv_kernel,NAME,SOURCES): build/NAME, a PV kernel image on pvkernel.
+define pv_kernel
+$$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkernel.lds.S,$(GUEST_CFLAGS)))
+PV_KERNELS += $(BUILD)/$(1)
+endef
+
+$(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
+
+pv-kernels: $(PV_KERNELS)
+.PHONY: pv-kernels
 
 # --- host unit tests ------------------------------------------------------
 include tests/unit/unit.mk

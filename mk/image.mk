@@ -26,23 +26,24 @@ $(BUILD)/obj/$(1)/%.S.o: %.S | $(ABI_INCLUDE)/xen
 
 $(BUILD)/obj/$(1)/link.lds: $(3)
 	@mkdir -p $$(dir $$@)
-	$$(CC) -E -P -x c -D__ASSEMBLY__ -Iinclude -Iarch/x86/include $$< -o $$@
+	@$$(CC) -E -P -x c -D__ASSEMBLY__ -Iinclude -Iarch/x86/include $$< -o $$@
 
 $(BUILD)/obj/$(1)/symbols-empty.o: scripts/gen-symbols.sh
 	@mkdir -p $$(dir $$@)
-	sh scripts/gen-symbols.sh /dev/null > $(BUILD)/obj/$(1)/symbols-empty.S
-	$$(CC) -c $(BUILD)/obj/$(1)/symbols-empty.S -o $$@
+	@sh scripts/gen-symbols.sh /dev/null > $(BUILD)/obj/$(1)/symbols-empty.S
+	@$$(CC) -c $(BUILD)/obj/$(1)/symbols-empty.S -o $$@
 
 $(BUILD)/obj/$(1)/pass1: $$($(1)_OBJS) $$($(1)_EXTRA) $(BUILD)/obj/$(1)/symbols-empty.o $(BUILD)/obj/$(1)/link.lds
 	@$$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	    -T $(BUILD)/obj/$(1)/link.lds -o $$@ $$($(1)_OBJS) $$($(1)_EXTRA) $(BUILD)/obj/$(1)/symbols-empty.o
 
 $(BUILD)/obj/$(1)/symbols.o: $(BUILD)/obj/$(1)/pass1 scripts/gen-symbols.sh
-	$$(NM) -n --defined-only $$< | sh scripts/gen-symbols.sh - > $(BUILD)/obj/$(1)/symbols.S
-	$$(CC) -c $(BUILD)/obj/$(1)/symbols.S -o $$@
+	@$$(NM) -n --defined-only $$< | sh scripts/gen-symbols.sh - > $(BUILD)/obj/$(1)/symbols.S
+	@$$(CC) -c $(BUILD)/obj/$(1)/symbols.S -o $$@
 
 $(BUILD)/$(1): $$($(1)_OBJS) $$($(1)_EXTRA) $(BUILD)/obj/$(1)/symbols.o $(BUILD)/obj/$(1)/link.lds
 	@echo '  LD      $$@'
+	@mkdir -p $$(dir $$@)
 	@$$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	    -T $(BUILD)/obj/$(1)/link.lds -Map $(BUILD)/$(1).map -o $$@ \
 	    $$($(1)_OBJS) $$($(1)_EXTRA) $(BUILD)/obj/$(1)/symbols.o

@@ -1,0 +1,49 @@
+/*
+ * Hypercalls from a 64-bit PV guest kernel: `syscall` with the number in RAX
+ * and arguments in RDI, RSI, RDX, R10, R8 (DESIGN §2.2).  Xen and hv both
+ * treat a guest-kernel `syscall` as a hypercall, so no hypercall page is
+ * needed; RCX and R11 are clobbered by the instruction itself.
+ */
+#ifndef PVKERNEL_HYPERCALL_H
+#define PVKERNEL_HYPERCALL_H
+#include <xen-abi.h>
+
+static inline long hypercall5(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3,
+                              unsigned long a4, unsigned long a5)
+{
+    register unsigned long r10 __asm__("r10") = a4;
+    register unsigned long r8 __asm__("r8") = a5;
+    long ret;
+    __asm__ __volatile__("syscall"
+                         : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+                         : "0"((unsigned long)nr)
+                         : "rcx", "r11", "memory");
+    return ret;
+}
+
+#define hypercall0(nr)       hypercall5(nr, 0, 0, 0, 0, 0)
+#define hypercall1(nr, a)    hypercall5(nr, (unsigned long)(a), 0, 0, 0, 0)
+#define hypercall2(nr, a, b) hypercall5(nr, (unsigned long)(a), (unsigned long)(b), 0, 0, 0)
+#define hypercall3(nr, a, b, c)                                                                    \
+    hypercall5(nr, (unsigned long)(a), (unsigned long)(b), (unsigned long)(c), 0, 0)
+
+static inline long HYPERVISOR_console_io(int cmd, int count, const char *buf)
+{
+    return hypercall3(__HYPERVISOR_console_io, cmd, count, buf);
+}
+
+static inline long HYPERVISOR_sched_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_sched_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_physdev_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_xen_version(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_xen_version, cmd, arg);
+}
+#endif

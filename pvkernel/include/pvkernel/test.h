@@ -1,0 +1,26 @@
+/*
+ * The one result format of every test kernel (DESIGN §6, conformance):
+ *
+ *   test <name> <pass|fail> <observed value>
+ *   tests done: N passed, M failed
+ *
+ * Each case prints what it observed, not only a verdict: the harness runs
+ * the same kernel on Xen 4.17 and on hv and compares these lines.  Observed
+ * values must therefore be facts of the ABI (offsets, PFNs, flags, error
+ * codes), never machine addresses or timings.
+ */
+#ifndef PVKERNEL_TEST_H
+#define PVKERNEL_TEST_H
+#include <stdbool.h>
+
+void test_result(const char *name, bool ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prints the closing line; returns 0 if every case passed, else 1. */
+int test_summary(void);
+
+#define TEST_EQ_UL(name, observed, expected)                                                       \
+    do {                                                                                           \
+        unsigned long __o = (unsigned long)(observed);                                             \
+        test_result(name, __o == (unsigned long)(expected), "%#lx", __o);                          \
+    } while (0)
+#endif

@@ -1,0 +1,30 @@
+/*
+ * pvkernel's start of day and exit.  Today: keep start_info, run the
+ * kernel's main, exit with its status.  (Page tables, traps, events, timers
+ * and threads arrive as the PV-domain issue grows.)
+ */
+#include <pvkernel/kernel.h>
+#include <pvkernel/console.h>
+#include <pvkernel/hypercall.h>
+
+start_info_t *start_info;
+
+void pvkernel_start(start_info_t *si);
+
+void pvkernel_start(start_info_t *si)
+{
+    start_info = si;
+    pvkernel_exit(kernel_main());
+}
+
+void pvkernel_exit(int code)
+{
+    printk("pvkernel: exit %d\n", code);
+    /* isa-debug-exit (QEMU): needs the port, so raise the I/O privilege level. */
+    struct physdev_set_iopl iopl = {.iopl = 3};
+    if (HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl) == 0)
+        __asm__ __volatile__("outb %b0, %w1" : : "a"((unsigned char)code), "Nd"(0xf4));
+    struct sched_shutdown shutdown = {.reason = code ? SHUTDOWN_crash : SHUTDOWN_poweroff};
+    for (;;)
+        HYPERVISOR_sched_op(SCHEDOP_shutdown, &shutdown);
+}

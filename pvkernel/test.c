@@ -1,0 +1,26 @@
+/* The test-result lines of test kernels (see include/pvkernel/test.h). */
+#include <pvkernel/test.h>
+#include <pvkernel/console.h>
+#include <stdio.h>
+
+static unsigned int passed, failed;
+
+void test_result(const char *name, bool ok, const char *fmt, ...)
+{
+    char observed[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(observed, sizeof(observed), fmt, ap);
+    va_end(ap);
+    printk("test %s %s %s\n", name, ok ? "pass" : "fail", observed);
+    if (ok)
+        passed++;
+    else
+        failed++;
+}
+
+int test_summary(void)
+{
+    printk("tests done: %u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,121 @@
+"""Conformance (DESIGN §6): the same test kernel is booted as dom0 on Xen 4.17
+and on hv.  Every case must pass on Xen; hv must print the same observed
+values, except for differences listed in tests/conformance/known-diffs (and
+a listed difference that no longer occurs fails too)."""
+
+import os
+import re
+
+import harness
+from _hv import CONSOLE
+from harness import CaseFailure, case
+
+KERNELS = ["start-of-day"]
+DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus=1"
+MACHINE = dict(smp=2, mem="256M")
+KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
+RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
+DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
+HV_NO_DOM0_BUILDER = "dom0 kernel found; building dom0 is not implemented yet"
+
+
+def kernel_image(name):
+    return os.path.join(harness.BUILD, "conformance", name)
+
+
+def run_kernel(t, target, name, **qemu):
+    """Boots kernel `name` as dom0 on `target`; returns ({case: (verdict,
+    observed)}, debug-exit value)."""
+    image = kernel_image(name)
+    t.require_file(image, "make builds it")
+    machine = dict(MACHINE)
+    machine.update(qemu)
+    vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=[(image, "")], label=target, **machine)
+    if target == "hv":
+        m = vm.expect(r"^\(hv\) (%s|no dom0 kernel module given)|^tests done: " % re.escape(HV_NO_DOM0_BUILDER))
+        if m.group(1):
+            t.xfail("hv cannot build dom0 yet (issue 3 in progress): " + m.group(1))
+    vm.expect(DONE_LINE)
+    status = vm.expect_exit()
+    value = vm.debug_exit_value(status)
+    results = {}
+    for m in RESULT_LINE.finditer(vm.output):
+        if m.group(1) in results:
+            raise CaseFailure("%s printed case %s twice" % (target, m.group(1)))
+        results[m.group(1)] = (m.group(2), m.group(3))
+    return results, value
+
+
+def xen_results(t, name):
+    return harness.memo(("conformance-xen", name), lambda: run_kernel(t, "xen", name))
+
+
+def known_diffs(name):
+    """{case: reason} for kernel `name` from the known-diffs file
+    ("<kernel> <case> <reason>" lines; # starts a comment)."""
+    diffs = {}
+    if not os.path.exists(KNOWN_DIFFS):
+        return diffs
+    with open(KNOWN_DIFFS) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split(None, 2)
+            if len(parts) < 3:
+                raise CaseFailure("%s:%d: expected '<kernel> <case> <reason>'" % (KNOWN_DIFFS, n))
+            if parts[0] == name:
+                diffs[parts[1]] = parts[2]
+    return diffs
+
+
+def compare(t, name, xen, hv):
+    diffs = known_diffs(name)
+    problems = []
+    for case_name, (verdict, observed) in sorted(xen.items()):
+        if case_name not in hv:
+            problems.append("%s: missing on hv (Xen: %s)" % (case_name, observed))
+            continue
+        hv_verdict, hv_observed = hv[case_name]
+        same = (verdict, observed) == (hv_verdict, hv_observed)
+        if case_name in diffs:
+            if same:
+                problems.append("%s: listed in known-diffs (%s) but hv now matches Xen" % (case_name, diffs[case_name]))
+            else:
+                t.log("known difference %s: Xen %s %s, hv %s %s (%s)" % (case_name, verdict, observed, hv_verdict, hv_observed, diffs[case_name]))
+        elif not same:
+            problems.append("%s: hv %s %s, Xen %s %s" % (case_name, hv_verdict, hv_observed, verdict, observed))
+    for case_name in sorted(set(hv) - set(xen)):
+        problems.append("%s: only on hv" % case_name)
+    for case_name in sorted(set(diffs) - set(xen)):
+        problems.append("%s: listed in known-diffs but not a case of %s" % (case_name, name))
+    if problems:
+        raise CaseFailure("%d difference(s) from Xen: %s" % (len(problems), "; ".join(problems)))
+
+
+def xen_case(name):
+    def run(t):
+        results, value = xen_results(t, name)
+        failed = sorted(n for n, (v, _) in results.items() if v != "pass")
+        t.check(not failed, "cases fail on Xen 4.17: %s" % ", ".join(failed))
+        t.check(results, "no test lines from the kernel")
+        t.check(value == 0, "the kernel exited with %s" % value)
+
+    return run
+
+
+def hv_case(name, **qemu):
+    def run(t):
+        xen, _ = xen_results(t, name)
+        hv, value = run_kernel(t, "hv", name, **qemu)
+        compare(t, name, xen, hv)
+        t.check(value == 0, "the kernel exited with %s on hv" % value)
+
+    return run
+
+
+for _kernel in KERNELS:
+    harness.add_case("conformance/%s/xen" % _kernel, xen_case(_kernel), timeout=60)
+    harness.add_case("conformance/%s/hv" % _kernel, hv_case(_kernel), timeout=60)
+    harness.add_case("conformance/%s/hv-cpu-qemu64" % _kernel, hv_case(_kernel, cpu="qemu64"), timeout=60)
+    harness.add_case("conformance/%s/hv-cpu-max" % _kernel, hv_case(_kernel, cpu="max"), timeout=60)
