@@ -7,7 +7,7 @@
  */
 #include <asm/desc.h>
 #include <asm/processor-flags.h>
-#include <hv/mm.h>
+#include <asm/layout.h>
 #include <string.h>
 
 struct idt_entry {
@@ -55,7 +55,7 @@ void load_idt(void)
     __asm__ __volatile__("lidt %0" : : "m"(idtr));
 }
 
-void cpu_desc_init(struct x86_cpu *c, void *stack_top)
+void cpu_desc_init(struct x86_cpu *c, char *stack_block)
 {
     memset(c->gdt, 0, sizeof(c->gdt));
     c->gdt[HV_CS64 / 8] = GDT_DESC_CS64;
@@ -63,13 +63,11 @@ void cpu_desc_init(struct x86_cpu *c, void *stack_top)
     c->gdt[HV_CS32 / 8] = GDT_DESC_CS32;
 
     memset(&c->tss, 0, sizeof(c->tss));
-    c->tss.rsp[0] = (uint64_t)stack_top;
+    c->tss.rsp[0] = (uint64_t)(stack_block + STACK_BLOCK_SIZE - STACK_INFO_SIZE);
     c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap */
-    for (unsigned int i = 0; i < IST_STACKS; i++) {
-        if (!c->ist_stack[i])
-            c->ist_stack[i] = alloc_hv_pages(IST_STACK_SIZE / PAGE_SIZE);
-        c->tss.ist[i] = (uint64_t)(c->ist_stack[i] + IST_STACK_SIZE);
-    }
+    /* IST stack i (1-based) occupies the i-th IST_STACK_SIZE slice of the block. */
+    for (unsigned int i = 1; i <= IST_STACKS; i++)
+        c->tss.ist[i - 1] = (uint64_t)(stack_block + i * IST_STACK_SIZE);
 
     uint64_t base = (uint64_t)&c->tss, limit = sizeof(c->tss) - 1;
     c->gdt[HV_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |

@@ -54,6 +54,8 @@ SECTIONS
     . = ALIGN(4096);
     .bss : AT(ADDR(.bss) - HV_VIRT_BASE) {
         __bss_start = .;
+        . = ALIGN(STACK_BLOCK_SIZE);
+        *(.bss.stack_block)
         *(.bss.page_aligned)
         *(.bss .bss.*)
         *(COMMON)

@@ -30,7 +30,7 @@
 
 void arch_start(uint32_t magic, paddr_t info_pa) __noreturn;
 
-extern char boot_stack_top[];
+extern char boot_stack[];
 extern char __image_start[], __image_end[];
 
 static struct percpu bsp_percpu;
@@ -40,8 +40,7 @@ static struct e820map e820;
 
 void percpu_set(struct percpu *p)
 {
-    p->self = p;
-    wrmsr(MSR_GS_BASE, (uint64_t)p);
+    *stack_percpu_slot(p->stack_block) = p;
     percpu_of[p->id] = p;
 }
 
@@ -106,7 +105,7 @@ static const struct e820map *machine_e820(void)
 void arch_start(uint32_t magic, paddr_t info_pa)
 {
     bsp_percpu.id = 0;
-    bsp_percpu.stack_top = boot_stack_top;
+    bsp_percpu.stack_block = boot_stack;
     bsp_percpu.online = true;
     percpu_set(&bsp_percpu);
     idt_init();
@@ -128,7 +127,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     printk("Command line: %s\n", boot_info.cmdline);
 
     setup_memory();
-    cpu_desc_init(&bsp_percpu.desc, boot_stack_top);
+    cpu_desc_init(&bsp_percpu.desc, boot_stack);
     printk("CPU 0: GDT, TSS and IST stacks (NMI, #DF, #MC, #DB) loaded\n");
 
     hvtest_run(HVTEST_AFTER_TRAPS);

@@ -166,8 +166,7 @@ static void ap_start(struct percpu *p) __noreturn;
 static void ap_start(struct percpu *p)
 {
     write_cr3(hv_l4_pa); /* leave the trampoline's identity map behind */
-    percpu_set(p);
-    cpu_desc_init(&p->desc, p->stack_top);
+    cpu_desc_init(&p->desc, p->stack_block);
     p->apic_id = lapic_id();
     lapic_init_ap();
     timers_init_cpu(p->id);
@@ -194,19 +193,20 @@ static paddr_t trampoline_tables(void)
 static bool start_cpu(unsigned int id, uint32_t apic_id, paddr_t cr3)
 {
     struct percpu *p = xzalloc(sizeof(*p));
-    void *stack = alloc_hv_pages(STACK_SIZE / PAGE_SIZE);
+    /* 2^STACK_BLOCK_ORDER pages from the buddy allocator: aligned to their size. */
+    char *stack = alloc_hv_pages(STACK_BLOCK_SIZE / PAGE_SIZE);
     if (!p || !stack) {
         printk(XENLOG_WARNING "WARNING: no memory to start CPU %u\n", id);
         return false;
     }
     p->id = id;
     p->apic_id = apic_id;
-    p->stack_top = (char *)stack + STACK_SIZE;
-    percpu_of[id] = p;
+    p->stack_block = stack;
+    percpu_set(p);
 
     struct trampoline_params *tp = __va(TRAMPOLINE_PHYS + (trampoline_params - trampoline_start));
     tp->cr3 = cr3;
-    tp->stack = (uint64_t)p->stack_top;
+    tp->stack = (uint64_t)stack_block_top(p);
     tp->entry = (uint64_t)ap_start;
     tp->arg = (uint64_t)p;
     tp->nx = cpu_has_nx;

@@ -77,7 +77,7 @@ entry32:
         xor     %eax, %eax
         rep stosb
 
-        mov     $PHYS(boot_stack_top), %esp
+        mov     $PHYS(boot_stack_top - STACK_INFO_SIZE), %esp
 
         mov     $0x80000000, %eax
         cpuid
@@ -149,7 +149,7 @@ entry64:
         xor     %eax, %eax
         mov     %eax, %fs
         mov     %eax, %gs
-        movabs  $boot_stack_top, %rsp
+        movabs  $(boot_stack_top - STACK_INFO_SIZE), %rsp
         mov     %ebp, %edi              /* rdi = loader magic */
         mov     %esi, %esi              /* rsi = loader information, physical */
         xor     %ebp, %ebp              /* a zero frame pointer ends stack traces */
@@ -199,9 +199,16 @@ boot_gdtr:
         .balign 4096
 boot_l2:
         .skip   4 * 4096
+        /*
+         * CPU 0's stack block (see asm/layout.h).  hv.lds.S aligns it to its
+         * size; a section alignment that large would move the image's file
+         * offset past where loaders look for the multiboot headers.
+         */
+        .section .bss.stack_block, "aw", @nobits
+        .balign 4096
         .globl boot_stack
 boot_stack:
-        .skip   STACK_SIZE
+        .skip   STACK_BLOCK_SIZE
         .globl boot_stack_top
 boot_stack_top:
 

@@ -14,22 +14,21 @@ struct tss64 {
 } __packed;
 
 /* IST slots (1-based as the CPU numbers them). */
-#define IST_NMI        1
-#define IST_DF         2
-#define IST_MC         3
-#define IST_DB         4
-#define IST_STACKS     4
-#define IST_STACK_SIZE 8192
+#define IST_NMI    1
+#define IST_DF     2
+#define IST_MC     3
+#define IST_DB     4
+#define IST_STACKS 4
 
 #define GDT_ENTRIES 8
 
 struct x86_cpu {
     uint64_t gdt[GDT_ENTRIES] __aligned(16);
     struct tss64 tss __aligned(16);
-    uint8_t *ist_stack[IST_STACKS];
 };
 
 void idt_init(void);
-void cpu_desc_init(struct x86_cpu *c, void *stack_top);
+/* Loads c's GDT and TSS; stack_block is the CPU's stack block (asm/layout.h). */
+void cpu_desc_init(struct x86_cpu *c, char *stack_block);
 void load_idt(void);
 #endif

@@ -27,8 +27,18 @@
 #define DIRECTMAP_VIRT_START _AC(0xffff830000000000, UL)
 #define DIRECTMAP_VIRT_END   _AC(0xffff880000000000, UL)
 
-#define STACK_ORDER 2
-#define STACK_SIZE  (4096 << STACK_ORDER)
+/*
+ * Each CPU runs on one stack block, aligned to its size: the IST stacks
+ * (#MC, #DF, NMI, #DB; 8 KiB each) at the bottom, the primary stack above
+ * them, and at the very top STACK_INFO_SIZE bytes holding the CPU's
+ * struct percpu pointer.  hv finds its per-CPU data from the stack pointer
+ * alone, because a PV guest owns the GS base while it runs and `syscall`
+ * does not switch stacks.
+ */
+#define STACK_BLOCK_ORDER 4
+#define STACK_BLOCK_SIZE  (4096 << STACK_BLOCK_ORDER)
+#define IST_STACK_SIZE    8192
+#define STACK_INFO_SIZE   16
 
 /* The real-mode trampoline for secondary CPUs lives at this physical page. */
 #define TRAMPOLINE_PHYS _AC(0x8000, UL)
