@@ -1,13 +1,16 @@
 /*
- * Descriptor tables.  Each CPU has its own GDT (its TSS descriptor's busy
- * bit is per CPU) and TSS with IST stacks for NMI, #DF, #MC and #DB: those
- * can arrive on a broken or not yet switched stack (a #DB on the first
- * instruction of a syscall entry, a #DF from a stack overflow).  One IDT
- * is shared by all CPUs.
+ * Descriptor tables.  Each CPU has its own GDT in Xen's layout (16 pages:
+ * the first 14 for a guest's own descriptors, hv's and the PV flat ring-3
+ * descriptors from selector 0xe000; see asm/processor-flags.h) and its own
+ * TSS with IST stacks for NMI, #DF, #MC and #DB: those can arrive on a broken
+ * or not yet switched stack (a #DB on the first instruction of a syscall
+ * entry, a #DF from a stack overflow).  One IDT is shared by all CPUs.
  */
 #include <asm/desc.h>
 #include <asm/processor-flags.h>
 #include <asm/layout.h>
+#include <hv/mm.h>
+#include <hv/panic.h>
 #include <string.h>
 
 struct idt_entry {
@@ -23,12 +26,12 @@ struct idt_entry {
 static struct idt_entry idt[256] __aligned(16);
 extern const char trap_stubs[];
 
-static void set_gate(unsigned int vec, unsigned int ist)
+static void set_gate(unsigned int vec, unsigned int ist, uint16_t cs)
 {
     uint64_t addr = (uint64_t)(trap_stubs + vec * 16);
     idt[vec] = (struct idt_entry){
         .offset0 = (uint16_t)addr,
-        .selector = HV_CS64,
+        .selector = cs,
         .ist = (uint8_t)ist,
         .type_attr = 0x8e, /* present, DPL 0, interrupt gate */
         .offset1 = (uint16_t)(addr >> 16),
@@ -36,14 +39,14 @@ static void set_gate(unsigned int vec, unsigned int ist)
     };
 }
 
-void idt_init(void)
+void idt_init(uint16_t cs)
 {
     for (unsigned int v = 0; v < 256; v++)
-        set_gate(v, 0);
-    set_gate(1, IST_DB);
-    set_gate(2, IST_NMI);
-    set_gate(8, IST_DF);
-    set_gate(18, IST_MC);
+        set_gate(v, 0, cs);
+    set_gate(1, IST_DB, cs);
+    set_gate(2, IST_NMI, cs);
+    set_gate(8, IST_DF, cs);
+    set_gate(18, IST_MC, cs);
 }
 
 void load_idt(void)
@@ -57,10 +60,18 @@ void load_idt(void)
 
 void cpu_desc_init(struct x86_cpu *c, char *stack_block)
 {
-    memset(c->gdt, 0, sizeof(c->gdt));
+    if (!c->gdt) {
+        c->gdt = alloc_hv_pages(GDT_PAGES);
+        if (!c->gdt)
+            panic("no memory for a GDT");
+    }
+    memset(c->gdt, 0, GDT_PAGES * PAGE_SIZE);
     c->gdt[HV_CS64 / 8] = GDT_DESC_CS64;
     c->gdt[HV_DS / 8] = GDT_DESC_DS;
     c->gdt[HV_CS32 / 8] = GDT_DESC_CS32;
+    c->gdt[GUEST_CS32_SEL / 8] = GDT_DESC_CS32_DPL3;
+    c->gdt[GUEST_DS_SEL / 8] = GDT_DESC_DS_DPL3;
+    c->gdt[GUEST_CS64_SEL / 8] = GDT_DESC_CS64_DPL3;
 
     memset(&c->tss, 0, sizeof(c->tss));
     c->tss.rsp[0] = (uint64_t)(stack_block + STACK_BLOCK_SIZE - STACK_INFO_SIZE);
@@ -77,7 +88,7 @@ void cpu_desc_init(struct x86_cpu *c, char *stack_block)
     struct {
         uint16_t limit;
         uint64_t base;
-    } __packed gdtr = {sizeof(c->gdt) - 1, (uint64_t)c->gdt};
+    } __packed gdtr = {GDT_PAGES * PAGE_SIZE - 1, (uint64_t)c->gdt};
     __asm__ __volatile__("lgdt %0\n\t"
                          "pushq %1\n\t"
                          "leaq 1f(%%rip), %%rax\n\t"

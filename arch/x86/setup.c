@@ -108,8 +108,9 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     bsp_percpu.stack_block = boot_stack;
     bsp_percpu.online = true;
     percpu_set(&bsp_percpu);
-    idt_init();
-    load_idt(); /* before a TSS exists faults are fatal anyway; catch them readably */
+    /* Until the runtime GDT is loaded, gates use the boot GDT's code selector. */
+    idt_init(BOOT_CS64);
+    load_idt();
 
     uart_init_early();
     int mb = multiboot_parse(magic, info_pa);
@@ -128,6 +129,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
 
     setup_memory();
     cpu_desc_init(&bsp_percpu.desc, boot_stack);
+    idt_init(HV_CS64); /* secondary CPUs load their runtime GDT before enabling interrupts */
     printk("CPU 0: GDT, TSS and IST stacks (NMI, #DF, #MC, #DB) loaded\n");
 
     hvtest_run(HVTEST_AFTER_TRAPS);

@@ -130,8 +130,3 @@ void do_trap(struct cpu_regs *r)
     else
         printk(XENLOG_WARNING "CPU %u: unexpected interrupt vector %#x\n", this_cpu_id(), v);
 }
-
-void traps_init(void)
-{
-    idt_init();
-}

@@ -118,7 +118,7 @@ entry32:
         mov     %eax, %cr0
 
         lgdt    PHYS(boot_gdtr)
-        ljmp    $HV_CS64, $PHYS(entry64_low)
+        ljmp    $BOOT_CS64, $PHYS(entry64_low)
 
 no_long_mode:
         mov     $PHYS(no_long_mode_msg), %esi
@@ -142,7 +142,7 @@ entry64_low:
         movabs  $entry64, %rax
         jmp     *%rax
 entry64:
-        mov     $HV_DS, %eax
+        mov     $BOOT_DS, %eax
         mov     %eax, %ds
         mov     %eax, %es
         mov     %eax, %ss
@@ -186,9 +186,9 @@ boot_l3_direct:
         .balign 8
 boot_gdt:
         .quad   0
-        .quad   GDT_DESC_CS64           /* HV_CS64 */
-        .quad   GDT_DESC_DS             /* HV_DS */
-        .quad   GDT_DESC_CS32           /* HV_CS32 */
+        .quad   GDT_DESC_CS64           /* BOOT_CS64 */
+        .quad   GDT_DESC_DS             /* BOOT_DS */
+        .quad   GDT_DESC_CS32           /* BOOT_CS32 */
 boot_gdt_end:
         .globl boot_gdtr
 boot_gdtr:

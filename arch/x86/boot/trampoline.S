@@ -23,11 +23,11 @@ trampoline_start:
         mov     %cr0, %eax
         or      $X86_CR0_PE, %eax
         mov     %eax, %cr0
-        ljmpl   $HV_CS32, $TRAMP(tramp32)
+        ljmpl   $BOOT_CS32, $TRAMP(tramp32)
 
         .code32
 tramp32:
-        mov     $HV_DS, %eax
+        mov     $BOOT_DS, %eax
         mov     %eax, %ds
         mov     %eax, %es
         mov     %eax, %ss
@@ -46,7 +46,7 @@ tramp32:
         mov     %cr0, %eax
         or      $(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE), %eax
         mov     %eax, %cr0
-        ljmp    $HV_CS64, $TRAMP(tramp64)
+        ljmp    $BOOT_CS64, $TRAMP(tramp64)
 
         .code64
 tramp64:
@@ -58,9 +58,9 @@ tramp64:
         .balign 8
 tramp_gdt:
         .quad   0
-        .quad   GDT_DESC_CS64           /* HV_CS64 */
-        .quad   GDT_DESC_DS             /* HV_DS */
-        .quad   GDT_DESC_CS32           /* HV_CS32 */
+        .quad   GDT_DESC_CS64           /* BOOT_CS64 */
+        .quad   GDT_DESC_DS             /* BOOT_DS */
+        .quad   GDT_DESC_CS32           /* BOOT_CS32 */
 tramp_gdt_end:
 tramp_gdtr:
         .word   tramp_gdt_end - tramp_gdt - 1

@@ -20,14 +20,13 @@ struct tss64 {
 #define IST_DB     4
 #define IST_STACKS 4
 
-#define GDT_ENTRIES 8
-
 struct x86_cpu {
-    uint64_t gdt[GDT_ENTRIES] __aligned(16);
+    uint64_t *gdt; /* GDT_PAGES pages */
     struct tss64 tss __aligned(16);
 };
 
-void idt_init(void);
+/* Builds the IDT with gates into code selector cs (BOOT_CS64 at first, HV_CS64 later). */
+void idt_init(uint16_t cs);
 /* Loads c's GDT and TSS; stack_block is the CPU's stack block (asm/layout.h). */
 void cpu_desc_init(struct x86_cpu *c, char *stack_block);
 void load_idt(void);

@@ -50,10 +50,31 @@
 #define GDT_DESC_DS   0x00cf92000000ffff /* flat data, DPL 0 */
 #define GDT_DESC_CS32 0x00cf9a000000ffff /* flat 32-bit code, DPL 0 */
 
-/* Selectors of hv's GDT (arch/x86/desc.c builds the runtime one). */
-#define HV_CS64 0x08
-#define HV_DS   0x10
-#define HV_CS32 0x18
-#define HV_TSS  0x20 /* 16-byte descriptor */
+/* Selectors of the small GDTs that boot code (head.S, trampoline.S) runs on. */
+#define BOOT_CS64 0x08
+#define BOOT_DS   0x10
+#define BOOT_CS32 0x18
+
+/*
+ * hv's runtime GDT follows Xen's layout: a GDT of 16 pages per CPU whose first
+ * FIRST_RESERVED_GDT_PAGE (14) pages belong to the guest (set_gdt) and whose
+ * reserved part, from selector 0xe000, holds hv's descriptors and the flat
+ * ring-3 selectors of the PV ABI (FLAT_RING3_CS32/DS32/CS64 of <xen/xen.h>).
+ */
+#define GDT_PAGES      16
+#define GDT_RESERVED   0xe000
+#define HV_CS64        0xe008
+#define HV_DS          0xe010
+#define HV_CS32        0xe018
+#define GUEST_CS32_SEL 0xe020 /* FLAT_RING3_CS32 without its RPL */
+#define GUEST_DS_SEL   0xe028 /* FLAT_RING3_DS32/SS64 without its RPL */
+#define GUEST_CS64_SEL 0xe030 /* FLAT_RING3_CS64 without its RPL */
+#define HV_TSS         0xe040 /* 16-byte descriptor */
+#define HV_LDT         0xe050 /* 16-byte descriptor, for guest LDTs */
+
+/* The flat descriptors with DPL 3, for guests. */
+#define GDT_DESC_CS64_DPL3 (GDT_DESC_CS64 | (3ULL << 45))
+#define GDT_DESC_DS_DPL3   (GDT_DESC_DS | (3ULL << 45))
+#define GDT_DESC_CS32_DPL3 (GDT_DESC_CS32 | (3ULL << 45))
 
 #endif
