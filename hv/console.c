@@ -138,6 +138,18 @@ void printk(const char *fmt, ...)
     va_end(ap);
 }
 
+void console_guest_write(const char *s, size_t len)
+{
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    /* A partial hv line is closed first so the guest's text starts a line. */
+    if (!at_line_start) {
+        emit("\n", 1);
+        at_line_start = true;
+    }
+    emit(s, len);
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
 void console_force_unlock(void)
 {
     console_lock = (spinlock_t)SPINLOCK_INIT;
@@ -146,6 +158,8 @@ void console_force_unlock(void)
 /* Serial input: Ctrl-A three times in a row switches between dom0 and hv. */
 static bool input_to_hv;
 static int ctrl_a_count;
+static char dom0_input[256];
+static unsigned int dom0_input_prod, dom0_input_cons;
 
 bool console_input_to_hv(void)
 {
@@ -164,7 +178,23 @@ void console_input(char c)
         return;
     }
     ctrl_a_count = 0;
-    if (input_to_hv)
+    if (input_to_hv) {
         handle_debug_key(c);
-    /* Input for dom0 is dropped until there is a dom0 to take it. */
+        return;
+    }
+    /* For dom0 (CONSOLEIO_read); when the ring is full the newest bytes are dropped. */
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    if (dom0_input_prod - dom0_input_cons < sizeof(dom0_input))
+        dom0_input[dom0_input_prod++ % sizeof(dom0_input)] = c;
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
+size_t console_dom0_input(char *buf, size_t max)
+{
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    size_t n = 0;
+    while (n < max && dom0_input_cons != dom0_input_prod)
+        buf[n++] = dom0_input[dom0_input_cons++ % sizeof(dom0_input)];
+    spin_unlock_irqrestore(&console_lock, flags);
+    return n;
 }

@@ -1,15 +1,18 @@
 /*
- * Arch-neutral start of day: look at the boot modules (a dom0 kernel, an
- * initrd, boot descriptions in FDT form) and settle into the idle loop.
+ * Arch-neutral start of day: look at the boot modules (boot descriptions in
+ * FDT form; the dom0 kernel, then its initrd), build dom0 and run it, or
+ * settle into the idle loop when there is none.
  */
 #include <hv/main.h>
 #include <hv/bootinfo.h>
 #include <hv/console.h>
+#include <hv/domain.h>
 #include <hv/fdt_list.h>
+#include <hv/panic.h>
 
 void hv_main(void)
 {
-    unsigned int kernels = 0;
+    const struct boot_module *kernel = NULL, *initrd = NULL;
 
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const struct boot_module *m = &boot_info.modules[i];
@@ -17,15 +20,29 @@ void hv_main(void)
                (m->end - m->start) >> 10, m->cmdline);
         if (fdt_module_list(m))
             continue;
-        kernels++;
+        if (!kernel)
+            kernel = m;
+        else if (!initrd)
+            initrd = m;
+        else
+            printk(XENLOG_WARNING "WARNING: module %u is neither kernel nor initrd; ignored\n", i);
     }
     if (boot_info.modules_dropped)
         printk(XENLOG_WARNING "WARNING: %u boot modules beyond the first %u ignored\n",
                boot_info.modules_dropped, BOOT_MAX_MODULES);
-    if (kernels == 0)
+    if (!kernel) {
         printk("no dom0 kernel module given\n");
-    else
-        printk("dom0 kernel found; building dom0 is not implemented yet\n");
-    printk("Bring-up complete; idle\n");
-    arch_idle();
+        printk("Bring-up complete; idle\n");
+        arch_idle();
+    }
+
+    struct domain *d = domain_create(0, true, dom0_max_vcpus());
+    struct vcpu *v = d ? vcpu_create(d, 0) : NULL;
+    if (!v)
+        panic("Could not create domain 0");
+    int rc = arch_dom0_build(d, kernel, initrd);
+    if (rc)
+        panic("Could not set up DOM0 guest OS (%d)", rc);
+    printk("Bring-up complete; starting dom0\n");
+    arch_start_vcpu(v);
 }

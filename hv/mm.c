@@ -45,6 +45,14 @@ static void heap_source_free(void *p, unsigned int order)
 
 static const struct heap_page_source page_source = {heap_source_alloc, heap_source_free};
 
+uint64_t alloc_machine_pages(unsigned int order)
+{
+    unsigned long flags = spin_lock_irqsave(&buddy_lock);
+    uint64_t mfn = buddy_alloc(&machine_pages, order);
+    spin_unlock_irqrestore(&buddy_lock, flags);
+    return mfn;
+}
+
 void *alloc_hv_pages(unsigned long nr)
 {
     void *p = heap_source_alloc(order_for(nr));

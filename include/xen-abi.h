@@ -30,6 +30,8 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 #include <xen/xen-compat.h>
+#include <xen/features.h>
+#include <xen/elfnote.h>
 #ifdef __XEN_TOOLS__
 #include <xen/domctl.h>
 #include <xen/sysctl.h>

@@ -34,6 +34,10 @@ SECTIONS
         __setup_start = .;
         KEEP(*(.init.setup))
         __setup_end = .;
+        . = ALIGN(8);
+        __ex_table_start = .;
+        KEEP(*(.ex_table))
+        __ex_table_end = .;
     } :image
 
     . = ALIGN(4096);

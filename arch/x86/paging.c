@@ -46,19 +46,28 @@ static paddr_t alloc_table(void)
     return pa;
 }
 
-/* Returns the entry of level `level` (1 = L1) for va, creating tables on the way. */
-static uint64_t *walk_create(uint64_t *l4, uint64_t va, unsigned int level)
+/*
+ * Returns the entry of level `level` (1 = L1) for va, creating tables on the
+ * way; new intermediate entries get `extra` flags too (_PAGE_USER for the
+ * guest-visible M2P, nothing for hv's own mappings).
+ */
+static uint64_t *walk_create_flags(uint64_t *l4, uint64_t va, unsigned int level, uint64_t extra)
 {
     uint64_t *table = l4;
     for (unsigned int lvl = 4; lvl > level; lvl--) {
         unsigned int idx = (va >> (12 + 9 * (lvl - 1))) & 511;
         if (!(table[idx] & _PAGE_PRESENT))
-            table[idx] = alloc_table() | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+            table[idx] = alloc_table() | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | extra;
         if (table[idx] & _PAGE_PSE)
             panic("mapping %lx: already covered by a large page", va);
         table = __va(table[idx] & 0x000ffffffffff000ULL);
     }
     return &table[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+static uint64_t *walk_create(uint64_t *l4, uint64_t va, unsigned int level)
+{
+    return walk_create_flags(l4, va, level, 0);
 }
 
 static void map_range(uint64_t *l4, uint64_t va, paddr_t pa, uint64_t len, uint64_t flags)
@@ -148,4 +157,11 @@ void *ioremap(paddr_t pa, size_t len, bool cached)
         invlpg((void *)(va + off));
     }
     return (void *)(va + (pa - base));
+}
+
+void map_guest_readonly(uint64_t va, paddr_t pa, uint64_t len)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+        *walk_create_flags(hv_l4, va + off, 1, _PAGE_USER) =
+            (pa + off) | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER | nx();
 }

@@ -19,6 +19,9 @@
 #include <asm/traps.h>
 #include <asm/uart.h>
 #include <asm/hvtest.h>
+#include <asm/m2p.h>
+#include <asm/pv.h>
+#include <asm/guest_access.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/smp.h>
@@ -130,6 +133,9 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     setup_memory();
     cpu_desc_init(&bsp_percpu.desc, boot_stack);
     idt_init(HV_CS64); /* secondary CPUs load their runtime GDT before enabling interrupts */
+    pv_cpu_init(0);
+    cpu_protection_init();
+    m2p_init(max_page);
     printk("CPU 0: GDT, TSS and IST stacks (NMI, #DF, #MC, #DB) loaded\n");
 
     hvtest_run(HVTEST_AFTER_TRAPS);

@@ -12,6 +12,8 @@
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/percpu.h>
+#include <asm/pv.h>
+#include <asm/guest_access.h>
 #include <asm/processor-flags.h>
 #include <asm/time.h>
 #include <asm/traps.h>
@@ -167,6 +169,8 @@ static void ap_start(struct percpu *p)
 {
     write_cr3(hv_l4_pa); /* leave the trampoline's identity map behind */
     cpu_desc_init(&p->desc, p->stack_block);
+    pv_cpu_init(p->id);
+    cpu_protection_init();
     p->apic_id = lapic_id();
     lapic_init_ap();
     timers_init_cpu(p->id);

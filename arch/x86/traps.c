@@ -5,6 +5,8 @@
  * the handler registered for them.
  */
 #include <asm/traps.h>
+#include <asm/guest_access.h>
+#include <asm/pv.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
@@ -123,10 +125,23 @@ void do_trap(struct cpu_regs *r)
         this_cpu()->nmi_count++;
         return;
     }
-    if (v < 32)
+    if (v < 32 && (r->cs & 3) == 0) {
+        /* A fault while hv touched guest memory on the guest's behalf. */
+        uint64_t fixup = (v == 14 || v == 13) ? search_exception_table(r->rip) : 0;
+        if (fixup) {
+            r->rip = fixup;
+            return;
+        }
         fatal_trap(r);
+    }
+    if (v < 32) {
+        pv_guest_exception(r);
+        return;
+    }
     if (irq_handlers[v])
         irq_handlers[v](r);
     else
         printk(XENLOG_WARNING "CPU %u: unexpected interrupt vector %#x\n", this_cpu_id(), v);
+    if ((r->cs & 3) == 3)
+        pv_before_return_to_guest(r);
 }

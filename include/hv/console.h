@@ -31,6 +31,10 @@ void console_init(void);
 void console_force_unlock(void);
 /* One byte of serial input. */
 void console_input(char c);
+/* Text from the hardware domain (console_io): out as it is, no prefix. */
+void console_guest_write(const char *s, size_t len);
+/* Takes up to max bytes of serial input meant for dom0; returns how many. */
+size_t console_dom0_input(char *buf, size_t max);
 bool console_input_to_hv(void);
 extern struct conring console_ring;
 int console_log_level(void);

@@ -26,6 +26,10 @@
 #define PGT_validated  (1ULL << 58)
 #define PGT_count_mask ((1ULL << 40) - 1)
 
+/* Flags of count_info above the general reference count. */
+#define PGC_allocated  (1ULL << 63) /* the owner's allocation reference is held */
+#define PGC_count_mask ((1ULL << 40) - 1)
+
 struct page_info {
     uint32_t next, prev; /* free-list or owner-list links: frame numbers */
     uint32_t owner;      /* domain id, or one of OWNER_* */
@@ -79,6 +83,8 @@ extern struct page_info *frame_table;
 extern uint64_t max_page;
 extern struct buddy machine_pages;
 void *alloc_hv_pages(unsigned long nr);
+/* 2^order machine frames, not yet owned by anyone; UINT64_MAX if none. */
+uint64_t alloc_machine_pages(unsigned int order);
 void free_hv_pages(void *p, unsigned long nr);
 void bootmem_add_range(paddr_t start, paddr_t end);
 void bootmem_reserve(paddr_t start, paddr_t end);

@@ -16,7 +16,6 @@ MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
 RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
 DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
-HV_NO_DOM0_BUILDER = "dom0 kernel found; building dom0 is not implemented yet"
 
 
 def kernel_image(name):
@@ -31,11 +30,9 @@ def run_kernel(t, target, name, **qemu):
     machine = dict(MACHINE)
     machine.update(qemu)
     vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=[(image, "")], label=target, **machine)
-    if target == "hv":
-        m = vm.expect(r"^\(hv\) (%s|no dom0 kernel module given)|^tests done: " % re.escape(HV_NO_DOM0_BUILDER))
-        if m.group(1):
-            t.xfail("hv cannot build dom0 yet (issue 3 in progress): " + m.group(1))
-    vm.expect(DONE_LINE)
+    m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)" % DONE_LINE)
+    if m.group(3):
+        raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
     status = vm.expect_exit()
     value = vm.debug_exit_value(status)
     results = {}

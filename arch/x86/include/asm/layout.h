@@ -19,6 +19,8 @@
 
 #define HV_SLOT_FIRST        256
 #define HV_SLOT_LAST         271
+#define HV_RESERVED_START    _AC(0xffff800000000000, UL)
+#define HV_RESERVED_LAST     _AC(0xffff87ffffffffff, UL)
 #define RO_MPT_VIRT_START    _AC(0xffff800000000000, UL)
 #define IOREMAP_VIRT_START   _AC(0xffff82c000000000, UL)
 #define IOREMAP_VIRT_SIZE    _AC(0x0000000040000000, UL)
@@ -39,6 +41,8 @@
 #define STACK_BLOCK_SIZE  (4096 << STACK_BLOCK_ORDER)
 #define IST_STACK_SIZE    8192
 #define STACK_INFO_SIZE   16
+
+#define NR_CPUS 64
 
 /* The real-mode trampoline for secondary CPUs lives at this physical page. */
 #define TRAMPOLINE_PHYS _AC(0x8000, UL)

@@ -17,6 +17,8 @@ void paging_init(const struct e820map *map);
 void *ioremap(paddr_t pa, size_t len, bool cached);
 /* Returns the PTE of va in hv's tables, or NULL; for diagnostics. */
 uint64_t *lookup_pte(uint64_t va, unsigned int *level);
+/* Maps [pa, pa+len) read-only for guests (user-accessible) at va in hv's slots. */
+void map_guest_readonly(uint64_t va, paddr_t pa, uint64_t len);
 /* From now on page tables come from the buddy allocator. */
 void paging_mm_ready(void);
 #endif

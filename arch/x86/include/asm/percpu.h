@@ -9,7 +9,7 @@
 #include <asm/desc.h>
 #include <asm/layout.h>
 
-#define NR_CPUS 64
+struct vcpu;
 
 struct percpu {
     unsigned int id;
@@ -19,6 +19,7 @@ struct percpu {
     uint64_t lapic_ticks;
     uint64_t nmi_count; /* NMIs with no known reason */
     struct x86_cpu desc;
+    struct vcpu *current; /* the vCPU running here, NULL when idle */
 };
 
 extern struct percpu *percpu_of[NR_CPUS];

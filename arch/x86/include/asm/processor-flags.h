@@ -31,8 +31,12 @@
 #define MSR_SHADOW_GS_BASE 0xc0000102
 #define MSR_APIC_BASE      0x0000001b
 
-#define X86_EFLAGS_IF (1 << 9)
-#define X86_EFLAGS_AC (1 << 18)
+#define X86_EFLAGS_TF   (1 << 8)
+#define X86_EFLAGS_IF   (1 << 9)
+#define X86_EFLAGS_DF   (1 << 10)
+#define X86_EFLAGS_IOPL (3 << 12)
+#define X86_EFLAGS_NT   (1 << 14)
+#define X86_EFLAGS_AC   (1 << 18)
 
 #define _PAGE_PRESENT  0x001
 #define _PAGE_RW       0x002

@@ -1,0 +1,29 @@
+/*
+ * x86 PV state of domains and vCPUs (DESIGN §2.2): guest kernel and guest
+ * user both run at CPL 3; hv keeps which one is running, the two top-level
+ * page tables, the guest's trap table and callbacks, its virtual IOPL and its
+ * segment bases.
+ */
+#ifndef ASM_DOMAIN_H
+#define ASM_DOMAIN_H
+#include <hv/types.h>
+#include <xen-abi.h>
+#include <asm/regs.h>
+
+struct arch_vcpu {
+    struct cpu_regs initial_regs;  /* where the vCPU starts (builder, VCPUOP_initialise) */
+    bool kernel_mode;              /* guest kernel (true) or guest user */
+    uint64_t guest_table;          /* MFN of the kernel's L4 */
+    uint64_t guest_table_user;     /* MFN of the user L4; 0 if none */
+    unsigned int iopl;             /* virtual IOPL, PHYSDEVOP_set_iopl */
+    uint64_t kernel_ss, kernel_sp; /* stack_switch */
+    uint64_t event_callback, failsafe_callback, syscall_callback;
+    uint64_t fs_base, gs_base_kernel, gs_base_user;
+    struct trap_info traps[256];
+};
+
+struct arch_domain {
+    /* I/O ports the domain may access (1 bit per port). */
+    uint8_t ioport_allowed[65536 / 8];
+};
+#endif

@@ -1,0 +1,42 @@
+/*
+ * 64-bit PV guests on x86 (arch/x86/pv/): entering and leaving guest
+ * context, hypercall dispatch, exceptions raised by guests, privileged
+ * operation emulation, and the dom0 builder.
+ *
+ * While a vCPU runs on a CPU, its registers are saved, on every entry to hv,
+ * in the struct cpu_regs at the top of that CPU's primary stack: the TSS's
+ * RSP0 points there for interrupts and exceptions, and the per-CPU syscall
+ * stub switches to it for hypercalls.
+ */
+#ifndef ASM_PV_H
+#define ASM_PV_H
+#include <asm/regs.h>
+#include <hv/bootinfo.h>
+#include <hv/domain.h>
+
+#define VECTOR_SYSCALL 0x100 /* the "vector" of a frame built by the syscall stub */
+
+/* The frame of the guest running on the calling CPU. */
+struct cpu_regs *guest_regs(void);
+struct vcpu *current_vcpu(void);
+
+void pv_cpu_init(unsigned int cpu); /* syscall MSRs of this CPU */
+void pv_syscall(struct cpu_regs *regs);
+void pv_guest_exception(struct cpu_regs *regs);
+/* On the way back to a guest after an interrupt: softirqs, domain state. */
+void pv_before_return_to_guest(struct cpu_regs *regs);
+/* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
+void pv_start_vcpu(struct vcpu *v) __noreturn;
+/* Emulates the privileged instruction at regs->rip; true if done. */
+bool pv_emulate_privileged_op(struct cpu_regs *regs);
+
+int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
+                  const struct boot_module *initrd);
+
+/* entry.S */
+void pv_enter_guest(struct cpu_regs *frame) __noreturn;
+void reset_stack_and_call(void *stack_top, void (*fn)(void)) __noreturn;
+extern uint64_t pv_syscall_stack[];
+extern const char pv_syscall_stubs[];
+#define PV_SYSCALL_STUB_SIZE 64
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Emulation of the privileged instructions a PV kernel executes at CPL 3
+ * and that fault with #GP (DESIGN §7): in/out, checked against the vCPU's
+ * virtual IOPL and the domain's I/O-port permissions; cli/sti, which are
+ * no-ops with enough IOPL (events are masked through vcpu_info only).
+ * Anything else (hlt included) is left to fault.  The instruction bytes
+ * come from guest memory and are decoded defensively.
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+
+#define MAX_INSN_LEN 15
+
+/* Fetches up to MAX_INSN_LEN bytes at rip, stopping at the first unreadable one. */
+static size_t fetch_insn(uint64_t rip, uint8_t *buf)
+{
+    size_t n = 0;
+    while (n < MAX_INSN_LEN && copy_from_guest(&buf[n], rip + n, 1) == 0)
+        n++;
+    return n;
+}
+
+static bool iopl_ok(const struct vcpu *v)
+{
+    /* A PV kernel counts as ring 1, its user space as ring 3. */
+    return v->arch.iopl >= (v->arch.kernel_mode ? 1u : 3u);
+}
+
+static bool ioports_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
+{
+    for (unsigned int p = port; p < port + bytes; p++)
+        if (p > 0xffff || !(d->arch.ioport_allowed[p / 8] & (1u << (p % 8))))
+            return false;
+    return true;
+}
+
+static uint32_t port_read(unsigned int port, unsigned int bytes)
+{
+    switch (bytes) {
+    case 1:
+        return inb((uint16_t)port);
+    case 2: {
+        uint16_t v;
+        __asm__ __volatile__("inw %w1, %0" : "=a"(v) : "Nd"((uint16_t)port));
+        return v;
+    }
+    default:
+        return inl((uint16_t)port);
+    }
+}
+
+static void port_write(unsigned int port, unsigned int bytes, uint32_t v)
+{
+    switch (bytes) {
+    case 1:
+        outb((uint16_t)port, (uint8_t)v);
+        break;
+    case 2:
+        __asm__ __volatile__("outw %w0, %w1" : : "a"((uint16_t)v), "Nd"((uint16_t)port));
+        break;
+    default:
+        outl((uint16_t)port, v);
+        break;
+    }
+}
+
+static void set_result(struct cpu_regs *r, unsigned int bytes, uint32_t v)
+{
+    switch (bytes) {
+    case 1:
+        r->rax = (r->rax & ~0xffULL) | (v & 0xff);
+        break;
+    case 2:
+        r->rax = (r->rax & ~0xffffULL) | (v & 0xffff);
+        break;
+    default:
+        r->rax = v; /* a 32-bit result zero-extends, as on hardware */
+        break;
+    }
+}
+
+bool pv_emulate_privileged_op(struct cpu_regs *r)
+{
+    struct vcpu *v = current_vcpu();
+    uint8_t insn[MAX_INSN_LEN];
+    size_t len = fetch_insn(r->rip, insn), i = 0;
+    bool opsize16 = false;
+
+    /* Prefixes: operand size matters; REX and segment overrides do not here. */
+    for (; i < len; i++) {
+        if (insn[i] == 0x66)
+            opsize16 = true;
+        else if ((insn[i] & 0xf0) == 0x40 || insn[i] == 0x2e || insn[i] == 0x3e ||
+                 insn[i] == 0x26 || insn[i] == 0x36 || insn[i] == 0x64 || insn[i] == 0x65)
+            continue;
+        else
+            break;
+    }
+    if (i >= len)
+        return false;
+
+    uint8_t op = insn[i++];
+    unsigned int port, bytes;
+    bool in;
+    switch (op) {
+    case 0xfa: /* cli */
+    case 0xfb: /* sti */
+        if (!iopl_ok(v))
+            return false;
+        r->rip += i;
+        return true;
+    case 0xe4:
+    case 0xe5:
+    case 0xe6:
+    case 0xe7:
+        if (i >= len)
+            return false;
+        port = insn[i++];
+        break;
+    case 0xec:
+    case 0xed:
+    case 0xee:
+    case 0xef:
+        port = (uint16_t)r->rdx;
+        break;
+    default:
+        return false;
+    }
+    in = !(op & 2);
+    bytes = (op & 1) ? (opsize16 ? 2 : 4) : 1;
+    if (!iopl_ok(v))
+        return false;
+
+    if (ioports_permitted(v->domain, port, bytes)) {
+        if (in)
+            set_result(r, bytes, port_read(port, bytes));
+        else
+            port_write(port, bytes, (uint32_t)r->rax);
+    } else if (in) {
+        /* Ports outside the domain's ranges read as all ones; writes are dropped. */
+        set_result(r, bytes, 0xffffffffu);
+    }
+    r->rip += i;
+    return true;
+}

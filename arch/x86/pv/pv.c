@@ -1,0 +1,156 @@
+/*
+ * Running PV vCPUs: the per-CPU syscall MSRs, hypercall dispatch, exceptions
+ * raised by a guest, the checks on every way back to a guest, and the exit
+ * to the idle loop when a guest stops (see asm/pv.h).
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/paging.h>
+#include <asm/percpu.h>
+#include <asm/processor-flags.h>
+#include <asm/traps.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <hv/main.h>
+#include <hv/panic.h>
+#include <hv/softirq.h>
+#include <hv/symbols.h>
+
+#define MSR_STAR         0xc0000081
+#define MSR_LSTAR        0xc0000082
+#define MSR_CSTAR        0xc0000083
+#define MSR_SYSCALL_MASK 0xc0000084
+
+struct cpu_regs *guest_regs(void)
+{
+    return (struct cpu_regs *)stack_block_top(this_cpu()) - 1;
+}
+
+struct vcpu *current_vcpu(void)
+{
+    return this_cpu()->current;
+}
+
+void pv_cpu_init(unsigned int cpu)
+{
+    pv_syscall_stack[cpu] = (uint64_t)stack_block_top(percpu_of[cpu]);
+    const char *stub = pv_syscall_stubs + cpu * PV_SYSCALL_STUB_SIZE;
+    /* SYSCALL loads hv's CS/SS; SYSRET would load FLAT_RING3_CS64/SS (0xe033/0xe02b). */
+    wrmsr(MSR_STAR, ((uint64_t)FLAT_RING3_CS32 << 48) | ((uint64_t)HV_CS64 << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)stub);
+    /* A compat-mode syscall takes the same path: a hypercall from guest kernel. */
+    wrmsr(MSR_CSTAR, (uint64_t)stub);
+    wrmsr(MSR_SYSCALL_MASK,
+          X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_AC);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+static void idle_after_guest(void)
+{
+    arch_idle();
+}
+
+/* The vCPU on this CPU stopped (its domain shut down or crashed). */
+static void __noreturn leave_guest(void)
+{
+    struct percpu *p = this_cpu();
+    struct domain *d = p->current->domain;
+    p->current = NULL;
+    write_cr3(hv_l4_pa);
+    if (d == hardware_domain)
+        hardware_domain_stopped(d);
+    reset_stack_and_call((char *)stack_block_top(p) - 64, idle_after_guest);
+}
+
+static bool domain_running(const struct vcpu *v)
+{
+    return v->domain->state == DOMAIN_RUNNING;
+}
+
+void pv_syscall(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    if (!v->arch.kernel_mode) {
+        /* Guest user syscalls bounce to the guest kernel (not implemented yet). */
+        domain_crash(v->domain, "syscall from guest user mode: no syscall callback support");
+        leave_guest();
+    }
+    regs->rax =
+        (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    if (!domain_running(v))
+        leave_guest();
+    /* Softirqs raised meanwhile run before the guest does. */
+    do_softirq();
+}
+
+static void show_guest_state(const struct vcpu *v, const struct cpu_regs *r)
+{
+    printk("----[ hv x86_64  guest crash: domain %u vcpu %u ]----\n", v->domain->id, v->id);
+    printk("RIP:    %04lx:[<%016lx>]  %s mode\n", r->cs, r->rip,
+           v->arch.kernel_mode ? "kernel" : "user");
+    printk("RFLAGS: %016lx   error code %04lx   vector %lu\n", r->rflags, r->error_code, r->vector);
+    printk("rax: %016lx   rbx: %016lx   rcx: %016lx\n", r->rax, r->rbx, r->rcx);
+    printk("rdx: %016lx   rsi: %016lx   rdi: %016lx\n", r->rdx, r->rsi, r->rdi);
+    printk("rbp: %016lx   rsp: %016lx   r8:  %016lx\n", r->rbp, r->rsp, r->r8);
+    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", r->r9, r->r10, r->r11);
+    printk("r12: %016lx   r13: %016lx   r14: %016lx\n", r->r12, r->r13, r->r14);
+    printk("r15: %016lx   cr2: %016lx   cr3: %016lx\n", r->r15, read_cr2(), read_cr3());
+    printk("ss: %04lx   cs: %04lx\n", r->ss, r->cs);
+}
+
+void pv_guest_exception(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    if (!v) {
+        /* Cannot happen: guest mode without a current vCPU. */
+        panic("exception %lu from guest mode with no vCPU", regs->vector);
+    }
+    if (regs->vector == 13 && regs->error_code == 0 && pv_emulate_privileged_op(regs)) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    /* Bouncing exceptions to the guest's trap table comes next; until then: */
+    show_guest_state(v, regs);
+    domain_crash(v->domain, "unhandled exception");
+    leave_guest();
+}
+
+void pv_before_return_to_guest(struct cpu_regs *regs)
+{
+    do_softirq();
+    if (!domain_running(current_vcpu()))
+        leave_guest();
+}
+
+static void start_current_vcpu(void)
+{
+    struct vcpu *v = current_vcpu();
+    struct cpu_regs *frame = guest_regs();
+    *frame = v->arch.initial_regs;
+    wrmsr(MSR_FS_BASE, v->arch.fs_base);
+    wrmsr(MSR_GS_BASE, v->arch.gs_base_kernel);
+    wrmsr(MSR_SHADOW_GS_BASE, v->arch.gs_base_user);
+    write_cr3(v->arch.guest_table << PAGE_SHIFT);
+    v->running = true;
+    pv_enter_guest(frame);
+}
+
+void pv_start_vcpu(struct vcpu *v)
+{
+    struct percpu *p = this_cpu();
+    p->current = v;
+    /* Below the frame the guest's registers will occupy. */
+    reset_stack_and_call((char *)guest_regs() - 64, start_current_vcpu);
+}
+
+int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
+                    const struct boot_module *initrd)
+{
+    return dom0_build_pv(d, kernel, initrd);
+}
+
+void arch_start_vcpu(struct vcpu *v)
+{
+    pv_start_vcpu(v);
+}

@@ -1,0 +1,121 @@
+/*
+ * Domains and vCPUs (see include/hv/domain.h): creation, page ownership,
+ * shutdown and crash.  Teardown and multiple domains arrive with domctl.
+ */
+#include <hv/domain.h>
+#include <hv/console.h>
+#include <hv/mm.h>
+#include <hv/panic.h>
+#include <hv/hypercall.h>
+#include <xen-abi.h>
+#include <string.h>
+
+static struct domain *domains[DOMID_HV_MAX];
+struct domain *hardware_domain;
+
+struct domain *domain_by_id(domid_t_hv id)
+{
+    return id < DOMID_HV_MAX ? domains[id] : NULL;
+}
+
+struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vcpus)
+{
+    if (id >= DOMID_HV_MAX || domains[id] || max_vcpus == 0 || max_vcpus > HV_MAX_VCPUS)
+        return NULL;
+    struct domain *d = xzalloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->shared_info = alloc_hv_pages(1);
+    if (!d->shared_info) {
+        xfree(d);
+        return NULL;
+    }
+    d->id = id;
+    d->privileged = privileged;
+    d->state = DOMAIN_BUILDING;
+    d->page_lock = (spinlock_t)SPINLOCK_INIT;
+    d->page_list_head = PAGE_LIST_NULL;
+    d->max_vcpus = max_vcpus;
+    d->max_pages = UINT64_MAX;
+    domains[id] = d;
+    if (id == 0)
+        hardware_domain = d;
+    return d;
+}
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    if (id >= d->max_vcpus || d->vcpus[id])
+        return NULL;
+    struct vcpu *v = xzalloc(sizeof(*v));
+    if (!v)
+        return NULL;
+    v->id = id;
+    v->domain = d;
+    d->vcpus[id] = v;
+    return v;
+}
+
+void domain_assign_pages(struct domain *d, uint64_t mfn, unsigned int order)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+    for (uint64_t i = 0; i < (1ULL << order); i++) {
+        struct page_info *pg = &frame_table[mfn + i];
+        pg->owner = d->id;
+        pg->count_info = PGC_allocated | 1;
+        pg->type_info = 0;
+        pg->prev = PAGE_LIST_NULL;
+        pg->next = d->page_list_head;
+        if (d->page_list_head != PAGE_LIST_NULL)
+            frame_table[d->page_list_head].prev = (uint32_t)(mfn + i);
+        d->page_list_head = (uint32_t)(mfn + i);
+    }
+    d->tot_pages += 1ULL << order;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+uint64_t domain_alloc_pages(struct domain *d, unsigned int order)
+{
+    if (d->tot_pages + (1ULL << order) > d->max_pages)
+        return UINT64_MAX;
+    uint64_t mfn = alloc_machine_pages(order);
+    if (mfn != UINT64_MAX)
+        domain_assign_pages(d, mfn, order);
+    return mfn;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    static const char *const reasons[] = {"poweroff", "reboot",   "suspend",
+                                          "crash",    "watchdog", "soft_reset"};
+    d->state = DOMAIN_SHUTDOWN;
+    d->shutdown_reason = reason;
+    printk("Domain %u shut down: reason %u (%s)\n", d->id, reason,
+           reason < ARRAY_SIZE(reasons) ? reasons[reason] : "unknown");
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    d->state = DOMAIN_CRASHED;
+    printk(XENLOG_ERR "Domain %u crashed: %s\n", d->id, why);
+}
+
+void hardware_domain_stopped(struct domain *d)
+{
+    /* As Xen: the machine follows its hardware domain. */
+    if (d->state == DOMAIN_CRASHED || d->shutdown_reason == SHUTDOWN_crash) {
+        printk("Hardware Dom%u crashed\n", d->id);
+        machine_restart_or_halt();
+    }
+    switch (d->shutdown_reason) {
+    case SHUTDOWN_poweroff:
+        printk("Hardware Dom%u halted: halting machine\n", d->id);
+        machine_halt();
+    case SHUTDOWN_reboot:
+        printk("Hardware Dom%u shutdown: rebooting machine\n", d->id);
+        machine_restart();
+    default:
+        printk("Hardware Dom%u shutdown (reason %u)\n", d->id, d->shutdown_reason);
+        machine_restart_or_halt();
+    }
+}

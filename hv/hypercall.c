@@ -1,0 +1,21 @@
+/*
+ * Hypercall dispatch by Xen's numbers (see include/hv/hypercall.h).  Each
+ * handler takes the arguments it needs; the table adapts them.
+ */
+#include <hv/hypercall.h>
+#include <hv/errno.h>
+#include <xen-abi.h>
+
+long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    switch (nr) {
+    case __HYPERVISOR_console_io:
+        return do_console_io(a1, a2, a3);
+    case __HYPERVISOR_sched_op:
+        return do_sched_op(a1, a2);
+    case __HYPERVISOR_physdev_op:
+        return do_physdev_op(a1, a2);
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * Domains and vCPUs (arch-neutral part).  A domain owns machine frames
+ * (frame_table[mfn].owner == its id), has up to max_vcpus vCPUs, and a
+ * shared_info page it shares with hv.  The x86 PV state of each lives in
+ * struct arch_domain / struct arch_vcpu (asm/domain.h).
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+#include <hv/types.h>
+#include <hv/spinlock.h>
+#include <asm/domain.h>
+
+typedef uint16_t domid_t_hv;
+
+#define DOMID_HV_MAX 0x7ff0 /* DOMID_FIRST_RESERVED */
+#define HV_MAX_VCPUS 64
+
+enum domain_state { DOMAIN_BUILDING, DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
+
+struct vcpu {
+    unsigned int id;
+    struct domain *domain;
+    bool running;
+    struct arch_vcpu arch;
+};
+
+struct domain {
+    domid_t_hv id;
+    bool privileged; /* dom0: SIF_PRIVILEGED */
+    enum domain_state state;
+    unsigned int shutdown_reason;
+    spinlock_t page_lock;
+    uint32_t page_list_head; /* frames owned, threaded through frame_table next/prev */
+    uint64_t tot_pages;
+    uint64_t max_pages;
+    unsigned int max_vcpus;
+    struct vcpu *vcpus[HV_MAX_VCPUS];
+    void *shared_info; /* one page, hv's, shared with the guest */
+    struct arch_domain arch;
+};
+
+struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vcpus);
+struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+/* Gives 2^order frames from mfn on to d (general count 1, "allocated"). */
+void domain_assign_pages(struct domain *d, uint64_t mfn, unsigned int order);
+/* Allocates 2^order frames for d; UINT64_MAX when out of memory or over max_pages. */
+uint64_t domain_alloc_pages(struct domain *d, unsigned int order);
+struct domain *domain_by_id(domid_t_hv id);
+/* Shutdown (reason from <xen/sched.h>) and crash: the domain stops running. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *why);
+extern struct domain *hardware_domain;
+
+/* Arch hooks: build dom0 from its boot modules (0 or -errno); run a vCPU here. */
+struct boot_module;
+int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
+                    const struct boot_module *initrd);
+void arch_start_vcpu(struct vcpu *v) __noreturn;
+unsigned int dom0_max_vcpus(void);
+#endif

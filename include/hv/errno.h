@@ -1,0 +1,12 @@
+/*
+ * Error numbers as hv returns them (negated) to guests: the names of the
+ * ABI's <xen/errno.h>, turned into plain E* enumerators through that header's
+ * own XEN_ERRNO() hook, so the values come from libxen-dev and nowhere else.
+ */
+#ifndef HV_ERRNO_H
+#define HV_ERRNO_H
+#define XEN_ERRNO(name, value) name = value,
+enum hv_errno {
+#include <xen/errno.h>
+};
+#endif

@@ -1,0 +1,19 @@
+/*
+ * Hypercall dispatch (hv/hypercall.c) and the handlers, by Xen's numbers.
+ * Arguments are the guest's raw register values; handlers return Xen's
+ * result (negative errno on failure).  A number with no handler is -ENOSYS.
+ */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+#include <hv/types.h>
+
+long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer);
+long do_sched_op(uint64_t cmd, uint64_t arg);
+long do_physdev_op(uint64_t cmd, uint64_t arg); /* arch */
+
+/* Called (on the stopped domain's CPU) once the hardware domain has stopped. */
+struct domain;
+void hardware_domain_stopped(struct domain *d);
+#endif
