@@ -63,6 +63,7 @@ PV_KERNELS += $(BUILD)/$(1)
 endef
 
 $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
+$(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 
 pv-kernels: $(PV_KERNELS)
 .PHONY: pv-kernels
