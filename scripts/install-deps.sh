@@ -23,6 +23,9 @@ gzip
 xz-utils
 ca-certificates
 clang-format-14
+xenstore-utils
+clang
+libclang-rt-14-dev
 "
 
 missing=""
