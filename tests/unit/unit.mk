@@ -56,6 +56,7 @@ $(eval $(call unit_test,test_format,tests/unit/test_format.c lib/libc/format.c))
 $(UNIT_OBJDIR)/test_format/lib/libc/format.o: UNIT_SRC_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(eval $(call unit_test,test_timer_heap,tests/unit/test_timer_heap.c hv/timer_heap.c))
 $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c arch/x86/acpi_tables.c))
+$(eval $(call unit_test,test_elf_image,tests/unit/test_elf_image.c tests/unit/elf_builder.c lib/elf/elf_image.c,-Ilib))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
@@ -78,3 +79,15 @@ unit: unit-build
 	done; \
 	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
 	echo "unit: all $(words $(UNIT_BINARIES)) test binaries passed"
+
+# The store (issue 5): tree, permissions, transactions and watches of the
+# daemon core, driven through its real request path (tests/store/unit_*.c).
+UNIT_STORE_SOURCES := libxs/proto.c dom0-tools/xenstored/node.c dom0-tools/xenstored/perms.c \
+    dom0-tools/xenstored/txn.c dom0-tools/xenstored/watch.c dom0-tools/xenstored/conn.c \
+    dom0-tools/xenstored/store.c dom0-tools/xenstored/domain.c dom0-tools/xenstored/ops.c \
+    dom0-tools/xenstored/ops_session.c
+UNIT_STORE_CFLAGS := -D__XEN_TOOLS__ -Ilibxs/include -Idom0-tools/xenstored -Itests/store
+$(eval $(call unit_test,test_xs_tree,tests/store/unit_tree.c $(UNIT_STORE_SOURCES),$(UNIT_STORE_CFLAGS)))
+$(eval $(call unit_test,test_xs_perms,tests/store/unit_perms.c $(UNIT_STORE_SOURCES),$(UNIT_STORE_CFLAGS)))
+$(eval $(call unit_test,test_xs_txn,tests/store/unit_txn.c $(UNIT_STORE_SOURCES),$(UNIT_STORE_CFLAGS)))
+-include $(test_xs_tree_UNIT_OBJS:.o=.d) $(test_xs_perms_UNIT_OBJS:.o=.d) $(test_xs_txn_UNIT_OBJS:.o=.d)
