@@ -57,6 +57,7 @@ $(UNIT_OBJDIR)/test_format/lib/libc/format.o: UNIT_SRC_CFLAGS := $(UNIT_FORMAT_R
 $(eval $(call unit_test,test_timer_heap,tests/unit/test_timer_heap.c hv/timer_heap.c))
 $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c arch/x86/acpi_tables.c))
 $(eval $(call unit_test,test_elf_image,tests/unit/test_elf_image.c tests/unit/elf_builder.c lib/elf/elf_image.c,-Ilib))
+$(eval $(call unit_test,test_xen_notes,tests/unit/test_xen_notes.c tests/unit/elf_builder.c lib/elf/elf_image.c lib/elf/xen_notes.c,-Ilib -DUNIT_START_OF_DAY='"$(BUILD)/conformance/start-of-day"'))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok
