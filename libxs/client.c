@@ -295,12 +295,9 @@ static char **directory_by_parts(struct xs_handle *h, xs_transaction_t t, const 
                 restart = true; /* the node changed between parts */
                 break;
             }
-            part = rl - gl - 1; /* names, then the terminating NUL */
-            if (part <= 1) {
-                free(r);
-                break;
-            }
-            na = realloc(all, total + part - 1);
+            /* Names; the last part adds an empty string (a second NUL). */
+            part = rl - gl - 1;
+            na = realloc(all, total + part + 1);
             if (!na) {
                 free(r);
                 free(all);
@@ -308,9 +305,18 @@ static char **directory_by_parts(struct xs_handle *h, xs_transaction_t t, const 
                 return NULL;
             }
             all = na;
-            memcpy(all + total, r + gl + 1, part - 1);
-            total += part - 1;
+            memcpy(all + total, r + gl + 1, part);
             free(r);
+            if (part == 0) {
+                errno = EIO; /* a part that makes no progress */
+                free(all);
+                return NULL;
+            }
+            total += part;
+            if (total == 1 || (total >= 2 && all[total - 2] == '\0')) {
+                total--; /* drop the end marker */
+                break;
+            }
         }
         if (!restart) {
             char **v = split_list(all ? all : "", (unsigned)total, num);

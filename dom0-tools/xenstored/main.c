@@ -128,16 +128,15 @@ int main(int argc, char **argv)
 {
     const char *socket_path = getenv("XENSTORED_PATH");
     const char *sim_path = NULL, *pid_file = NULL;
-    struct store *s = store_new();
+    struct store *s;
+    struct quotas quota;
+    bool verbose = false;
     struct pollfd *pfds = NULL;
     struct conn **pconns = NULL;
     size_t cap = 0;
     int opt, lfd, sfd = -1;
 
-    if (!s) {
-        fprintf(stderr, "xenstored: out of memory\n");
-        return 1;
-    }
+    store_default_quotas(&quota);
     if (!socket_path || !*socket_path)
         socket_path = DEFAULT_SOCKET;
     while ((opt = getopt_long(argc, argv, "s:E:S:W:t:A:Q:F:VNHD", long_options, NULL)) != -1) {
@@ -149,28 +148,28 @@ int main(int argc, char **argv)
             sim_path = optarg;
             break;
         case 'E':
-            s->quota.nodes = number_arg("--entry-nb", optarg);
+            quota.nodes = number_arg("--entry-nb", optarg);
             break;
         case 'S':
-            s->quota.entry_size = number_arg("--entry-size", optarg);
+            quota.entry_size = number_arg("--entry-size", optarg);
             break;
         case 'W':
-            s->quota.watches = number_arg("--watch-nb", optarg);
+            quota.watches = number_arg("--watch-nb", optarg);
             break;
         case 't':
-            s->quota.transactions = number_arg("--transaction", optarg);
+            quota.transactions = number_arg("--transaction", optarg);
             break;
         case 'A':
-            s->quota.perms = number_arg("--perm-nb", optarg);
+            quota.perms = number_arg("--perm-nb", optarg);
             break;
         case 'Q':
-            quota_arg(&s->quota, optarg);
+            quota_arg(&quota, optarg);
             break;
         case 'F':
             pid_file = optarg;
             break;
         case 'V':
-            s->verbose = true;
+            verbose = true;
             break;
         case 'N':
         case 'D':
@@ -189,6 +188,14 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* The store exists only once the command line is known good. */
+    s = store_new();
+    if (!s) {
+        fprintf(stderr, "xenstored: out of memory\n");
+        return 1;
+    }
+    s->quota = quota;
+    s->verbose = verbose;
     s->ring_connect = io_ring_connect;
     s->ring_disconnect = io_ring_disconnect;
     if (strcmp(socket_path, DEFAULT_SOCKET) == 0)
@@ -196,6 +203,7 @@ int main(int argc, char **argv)
     lfd = io_socket_listen(socket_path);
     if (lfd < 0) {
         fprintf(stderr, "xenstored: cannot listen on %s: %s\n", socket_path, strerror(errno));
+        store_free(s);
         return 1;
     }
     if (sim_path) {
@@ -203,6 +211,7 @@ int main(int argc, char **argv)
         if (sfd < 0) {
             fprintf(stderr, "xenstored: cannot listen on %s: %s\n", sim_path, strerror(errno));
             unlink(socket_path);
+            store_free(s);
             return 1;
         }
     }
@@ -210,6 +219,7 @@ int main(int argc, char **argv)
         FILE *f = fopen(pid_file, "w");
         if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
             fprintf(stderr, "xenstored: cannot write %s\n", pid_file);
+            store_free(s);
             return 1;
         }
     }
@@ -230,6 +240,7 @@ int main(int argc, char **argv)
             pconns = realloc(pconns, cap * sizeof(*pconns));
             if (!pfds || !pconns) {
                 fprintf(stderr, "xenstored: out of memory\n");
+                store_free(s);
                 return 1;
             }
         }

@@ -314,6 +314,7 @@ static int do_directory_part(struct conn *c, struct txn *t, const struct xsd_soc
     struct node *n;
     unsigned long off;
     size_t genlen, stop;
+    bool last;
     if (err || a.count != 2 || a.len[1] == 0)
         return EINVAL;
     off = strtoul(a.arg[1], &end, 10);
@@ -329,8 +330,10 @@ static int do_directory_part(struct conn *c, struct txn *t, const struct xsd_soc
     if (off > n->childlen)
         return EINVAL;
     genlen = (size_t)snprintf(gen, sizeof(gen), "%llu", (unsigned long long)n->gen) + 1;
-    /* Whole names from `off` while they fit, then the terminating empty
-     * string: an empty part means the list is complete. */
+    /* Whole names from `off` while they fit.  The last part ends with an
+     * extra empty string (two NULs in a row), which is how clients such as
+     * Xen's libxenstore tell it from a part that was cut short; they ask
+     * for the next part at the offset just past the names they got. */
     stop = off;
     while (stop < n->childlen) {
         size_t l = strlen(n->children + stop) + 1;
@@ -338,13 +341,15 @@ static int do_directory_part(struct conn *c, struct txn *t, const struct xsd_soc
             break;
         stop += l;
     }
+    last = stop == n->childlen;
     buf = malloc(genlen + (stop - off) + 1);
     if (!buf)
         return ENOMEM;
     memcpy(buf, gen, genlen);
     memcpy(buf + genlen, n->children + off, stop - off);
-    buf[genlen + (stop - off)] = '\0';
-    conn_reply(c, h, h->type, buf, genlen + (stop - off) + 1);
+    if (last)
+        buf[genlen + (stop - off)] = '\0';
+    conn_reply(c, h, h->type, buf, genlen + (stop - off) + (last ? 1 : 0));
     free(buf);
     return 0;
 }

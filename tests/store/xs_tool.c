@@ -321,6 +321,7 @@ int main(int argc, char **argv)
             }
         }
         fclose(f);
+        nargs = 0;
     }
     for (; i <= argc; i++) {
         if (i == argc || !strcmp(argv[i], ";")) {
