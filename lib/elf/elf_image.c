@@ -13,6 +13,11 @@ int elf_image_open(struct elf_image *img, const void *data, size_t size, const c
     const struct elf64_ehdr *eh = data;
 
     memset(img, 0, sizeof(*img));
+    /* The tables are read in place, as structures: they must be aligned. */
+    if ((uintptr_t)data & 7) {
+        *why = "the image buffer is not 8-byte aligned";
+        return -1;
+    }
     if (size < sizeof(*eh) || memcmp(eh->e_ident, ELF_MAGIC, 4)) {
         *why = "not an ELF image";
         return -1;

@@ -23,7 +23,10 @@ struct elf_image {
     uint64_t pend;      /* highest p_paddr + p_memsz of the PT_LOAD segments */
 };
 
-/* 0, or -1 with a reason in *why (a static string). */
+/*
+ * 0, or -1 with a reason in *why (a static string).  data must be 8-byte
+ * aligned (boot modules are page-aligned; file buffers come from malloc).
+ */
 int elf_image_open(struct elf_image *img, const void *data, size_t size, const char **why);
 const struct elf64_phdr *elf_image_phdr(const struct elf_image *img, unsigned int i);
 const struct elf64_shdr *elf_image_shdr(const struct elf_image *img, unsigned int i);

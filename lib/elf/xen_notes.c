@@ -146,13 +146,16 @@ static int take_note(struct xen_notes *n, uint32_t type, const uint8_t *desc, ui
         break;
     case NOTE_FEATURES:
         copy_string(n->features, sizeof(n->features), str, str_len);
-        if (xen_notes_parse_features(n->features, &n->f_supported, &n->f_required)) {
+        /* The whole string, not the (possibly cut) copy kept for messages. */
+        if (xen_notes_parse_features(str, &n->f_supported, &n->f_required)) {
             *why = "the FEATURES note requires a feature that is not known";
             return -1;
         }
         break;
     case NOTE_SUPPORTED_FEATURES:
-        n->f_supported |= (uint32_t)numeric_value(desc, size >= 4 ? 4 : size);
+        /* An array of 32-bit words, as Xen reads it: nothing unless whole words. */
+        if (size >= 4 && size % 4 == 0)
+            n->f_supported |= (uint32_t)numeric_value(desc, 4);
         break;
     case NOTE_VIRT_BASE:
         n->virt_base = val;
@@ -209,7 +212,8 @@ static int walk_notes(const struct elf_image *img, uint64_t off, uint64_t len, s
             return -1;
         }
         const uint8_t *desc = name + name_space;
-        if (h.n_namesz == 4 && !memcmp(name, "Xen", 4)) {
+        /* Xen compares the name as a C string: "Xen" then a NUL, padding included. */
+        if (h.n_namesz >= 3 && name_space >= 4 && !memcmp(name, "Xen", 4)) {
             if (take_note(n, h.n_type, desc, h.n_descsz, why))
                 return -1;
             xen++;

@@ -383,11 +383,11 @@ static void test_no_xen_notes(void **state)
     std_notes(&notes, ~0u);
     kernel(&notes);
     expect_refused(parse(), "only a GNU note");
-    /* All the right notes, under owners that are not quite "Xen". */
+    /* All the right notes, under owners that are not "Xen" as a C string. */
     static const struct {
         const char *name;
         uint32_t size;
-    } owners[] = {{"XEN", 4}, {"xen", 4}, {"Xen", 3}, {"Xen\0", 5}, {"Xen!", 4}, {"Xe", 3}};
+    } owners[] = {{"XEN", 4}, {"xen", 4}, {"Xen!", 4}, {"Xe", 3}};
     for (unsigned int i = 0; i < N_ELEMS(owners); i++) {
         owner = owners[i].name;
         owner_size = owners[i].size;
@@ -402,6 +402,27 @@ static void test_no_xen_notes(void **state)
     }
 }
 
+/* Xen compares the owner as a C string: namesz 3 (NUL from the padding) and
+ * namesz 5 ("Xen" and two NULs) name Xen notes too. */
+static void test_owner_as_c_string(void **state)
+{
+    static const struct {
+        const char *name;
+        uint32_t size;
+    } owners[] = {{"Xen", 3}, {"Xen\0", 5}};
+    for (unsigned int i = 0; i < N_ELEMS(owners); i++) {
+        owner = owners[i].name;
+        owner_size = owners[i].size;
+        std_notes(&notes, 0);
+        owner = "Xen";
+        owner_size = 4;
+        kernel(&notes);
+        struct call *c = parse();
+        expect_ok(c, "notes owned by \"Xen\" with namesz 3 or 5");
+        assert_string_equal(c->n.loader, "generic");
+    }
+}
+
 static void test_other_owners_ignored(void **state)
 {
     std_notes(&notes, 0);
@@ -409,7 +430,7 @@ static void test_other_owners_ignored(void **state)
     static const struct {
         const char *name;
         uint32_t size;
-    } owners[] = {{"Linux", 6}, {"XEN", 4}, {"Xen", 3}, {"GNU", 4}, {"", 0}};
+    } owners[] = {{"Linux", 6}, {"XEN", 4}, {"GNU", 4}, {"", 0}};
     for (unsigned int i = 0; i < N_ELEMS(owners); i++) {
         owner = owners[i].name;
         owner_size = owners[i].size;
@@ -1311,6 +1332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_types_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_note_past_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_namesz_huge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_as_c_string, setup, teardown),
         cmocka_unit_test_setup_teardown(test_string_not_terminated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_string_at_buffer_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numeric_sizes, setup, teardown),
