@@ -32,6 +32,7 @@
 #include <xen/xen-compat.h>
 #include <xen/features.h>
 #include <xen/elfnote.h>
+#include <xen/errno.h>
 #ifdef __XEN_TOOLS__
 #include <xen/domctl.h>
 #include <xen/sysctl.h>

@@ -11,6 +11,7 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
 
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer);
 long do_sched_op(uint64_t cmd, uint64_t arg);
+long do_xen_version(uint64_t cmd, uint64_t arg);
 long do_physdev_op(uint64_t cmd, uint64_t arg); /* arch */
 
 /* Called (on the stopped domain's CPU) once the hardware domain has stopped. */
