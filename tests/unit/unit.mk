@@ -92,3 +92,5 @@ $(eval $(call unit_test,test_xs_tree,tests/store/unit_tree.c $(UNIT_STORE_SOURCE
 $(eval $(call unit_test,test_xs_perms,tests/store/unit_perms.c $(UNIT_STORE_SOURCES),$(UNIT_STORE_CFLAGS)))
 $(eval $(call unit_test,test_xs_txn,tests/store/unit_txn.c $(UNIT_STORE_SOURCES),$(UNIT_STORE_CFLAGS)))
 -include $(test_xs_tree_UNIT_OBJS:.o=.d) $(test_xs_perms_UNIT_OBJS:.o=.d) $(test_xs_txn_UNIT_OBJS:.o=.d)
+# Registered after the unit-build rule above: add them to it.
+unit-build: $(UNIT_DIR)/test_xs_tree $(UNIT_DIR)/test_xs_perms $(UNIT_DIR)/test_xs_txn
