@@ -1,11 +1,12 @@
 /*
- * pvkernel's start of day and exit.  Today: keep start_info, run the
- * kernel's main, exit with its status.  (Page tables, traps, events, timers
- * and threads arrive as the PV-domain issue grows.)
+ * pvkernel's start of day and exit: keep start_info, register the trap
+ * table, run the kernel's main, exit with its status.  (Page tables,
+ * events, timers and threads arrive as the PV-domain issue grows.)
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
 #include <pvkernel/hypercall.h>
+#include <pvkernel/traps.h>
 
 start_info_t *start_info;
 
@@ -14,6 +15,7 @@ void pvkernel_start(start_info_t *si);
 void pvkernel_start(start_info_t *si)
 {
     start_info = si;
+    traps_init();
     pvkernel_exit(kernel_main());
 }
 

@@ -26,14 +26,14 @@ struct idt_entry {
 static struct idt_entry idt[256] __aligned(16);
 extern const char trap_stubs[];
 
-static void set_gate(unsigned int vec, unsigned int ist, uint16_t cs)
+static void set_gate(unsigned int vec, unsigned int ist, uint16_t cs, unsigned int dpl)
 {
     uint64_t addr = (uint64_t)(trap_stubs + vec * 16);
     idt[vec] = (struct idt_entry){
         .offset0 = (uint16_t)addr,
         .selector = cs,
         .ist = (uint8_t)ist,
-        .type_attr = 0x8e, /* present, DPL 0, interrupt gate */
+        .type_attr = (uint8_t)(0x8e | (dpl << 5)), /* present, interrupt gate */
         .offset1 = (uint16_t)(addr >> 16),
         .offset2 = (uint32_t)(addr >> 32),
     };
@@ -42,11 +42,14 @@ static void set_gate(unsigned int vec, unsigned int ist, uint16_t cs)
 void idt_init(uint16_t cs)
 {
     for (unsigned int v = 0; v < 256; v++)
-        set_gate(v, 0, cs);
-    set_gate(1, IST_DB, cs);
-    set_gate(2, IST_NMI, cs);
-    set_gate(8, IST_DF, cs);
-    set_gate(18, IST_MC, cs);
+        set_gate(v, 0, cs, 0);
+    set_gate(1, IST_DB, cs, 0);
+    set_gate(2, IST_NMI, cs, 0);
+    set_gate(8, IST_DF, cs, 0);
+    set_gate(18, IST_MC, cs, 0);
+    /* int3 and into are allowed from guests (CPL 3), as on Xen. */
+    set_gate(3, 0, cs, 3);
+    set_gate(4, 0, cs, 3);
 }
 
 void load_idt(void)

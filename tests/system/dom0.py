@@ -42,3 +42,28 @@ def _(t):
     vm.expect(r"^\(hv\) Rebooting")
     status = vm.expect_exit()
     t.check(status == 0, "QEMU exit status %s, expected 0 (a reset under -no-reboot)" % status)
+
+
+def hostile_iret(t, which):
+    image = kernel("hostile-iret")
+    t.require_file(image, "make builds it")
+    vm = t.boot("hv", cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, which)], smp=2, mem="256M")
+    vm.expect(r"^hostile-iret: iret with %s" % which)
+    vm.expect(r"^\(hv\) Domain 0 crashed: return frame with bad selectors or non-canonical address")
+    vm.expect(r"^\(hv\) Hardware Dom0 crashed")
+    vm.send(SWITCH_TO_HV)
+    vm.expect(SWITCHED)
+    vm.send(b"q")
+    vm.expect(r"^\(hv\) CPU0: apic 0 online")
+
+
+@case("dom0/hostile-iret-rip")
+def _(t):
+    """iret to a non-canonical RIP: the domain crashes, hv does not."""
+    hostile_iret(t, "rip")
+
+
+@case("dom0/hostile-iret-cs")
+def _(t):
+    """iret with hv's own code selector: the domain crashes, hv does not."""
+    hostile_iret(t, "cs")

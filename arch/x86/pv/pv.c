@@ -76,8 +76,15 @@ void pv_syscall(struct cpu_regs *regs)
         domain_crash(v->domain, "syscall from guest user mode: no syscall callback support");
         leave_guest();
     }
-    regs->rax =
-        (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    if (regs->rax == __HYPERVISOR_iret)
+        regs->rax = (uint64_t)do_iret(regs);
+    else if (regs->rax == __HYPERVISOR_set_trap_table)
+        regs->rax = (uint64_t)do_set_trap_table(regs->rdi);
+    else
+        regs->rax =
+            (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    if (domain_running(v) && !pv_return_frame_ok(regs))
+        domain_crash(v->domain, "return frame with bad selectors or non-canonical address");
     if (!domain_running(v))
         leave_guest();
     /* Softirqs raised meanwhile run before the guest does. */
@@ -110,8 +117,13 @@ void pv_guest_exception(struct cpu_regs *regs)
         pv_before_return_to_guest(regs);
         return;
     }
-    /* Bouncing exceptions to the guest's trap table comes next; until then: */
-    show_guest_state(v, regs);
+    struct cpu_regs at_fault = *regs;
+    if (pv_inject_exception(regs, (unsigned int)regs->vector, (uint32_t)regs->error_code) &&
+        pv_return_frame_ok(regs)) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    show_guest_state(v, &at_fault);
     domain_crash(v->domain, "unhandled exception");
     leave_guest();
 }

@@ -30,6 +30,15 @@ void pv_start_vcpu(struct vcpu *v) __noreturn;
 /* Emulates the privileged instruction at regs->rip; true if done. */
 bool pv_emulate_privileged_op(struct cpu_regs *regs);
 
+/* arch/x86/pv/traps.c */
+long do_set_trap_table(uint64_t traps);
+long do_iret(struct cpu_regs *regs);
+/* Bounces exception `vector` to the guest's handler; false if it has none or it fails. */
+bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code);
+void pv_toggle_guest_mode(struct vcpu *v);
+/* Can hv's exit path load this frame into the CPU without faulting? */
+bool pv_return_frame_ok(const struct cpu_regs *regs);
+
 int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
                   const struct boot_module *initrd);
 

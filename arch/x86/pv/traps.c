@@ -1,0 +1,173 @@
+/*
+ * Exceptions delivered to a PV guest (DESIGN §7): the trap table
+ * (set_trap_table), bounce frames on the guest kernel's stack
+ * ({rcx, r11, [error code,] rip, cs with the saved upcall mask in bits
+ * 32-39, rflags, rsp, ss}), HYPERVISOR_iret, and the switch between guest
+ * kernel and guest user mode.  Layout and register effects follow Xen 4.17;
+ * a guest whose frame cannot be written, or that has no handler, crashes.
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+#include <asm/layout.h>
+#include <asm/processor-flags.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+#include <string.h>
+
+#define X86_EFLAGS_RF (1u << 16)
+#define X86_EFLAGS_VM (1u << 17)
+
+static vcpu_info_t *vcpu_info_of(const struct vcpu *v)
+{
+    return &((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id];
+}
+
+void pv_toggle_guest_mode(struct vcpu *v)
+{
+    v->arch.kernel_mode = !v->arch.kernel_mode;
+    /* Kernel mode runs with the kernel's GS base live, user mode with the user's. */
+    __asm__ __volatile__("swapgs" ::: "memory");
+    write_cr3((v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user) << PAGE_SHIFT);
+}
+
+long do_set_trap_table(uint64_t traps)
+{
+    struct vcpu *v = current_vcpu();
+    if (traps == 0) {
+        memset(v->arch.traps, 0, sizeof(v->arch.traps));
+        return 0;
+    }
+    for (;; traps += sizeof(struct trap_info)) {
+        struct trap_info ti;
+        if (copy_from_guest(&ti, traps, sizeof(ti)))
+            return -EFAULT;
+        if (ti.address == 0)
+            break;
+        v->arch.traps[ti.vector] = ti;
+    }
+    return 0;
+}
+
+/* Builds the bounce frame and points regs at handler; false if it cannot. */
+static bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
+                   uint32_t error_code, bool mask_events)
+{
+    uint64_t sp;
+    uint64_t cs = regs->cs;
+    if (v->arch.kernel_mode) {
+        sp = regs->rsp;
+        cs &= ~3ULL; /* tells the guest it was interrupted in kernel context */
+    } else {
+        pv_toggle_guest_mode(v);
+        sp = v->arch.kernel_sp;
+    }
+    sp &= ~0xfULL;
+
+    vcpu_info_t *vi = vcpu_info_of(v);
+    uint8_t saved_mask = vi->evtchn_upcall_mask;
+    /* IF shows the virtual interrupt flag; the virtual IOPL is not folded in
+     * (Xen does so only with VMASST_TYPE_architectural_iopl). */
+    uint64_t rflags = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
+                      (saved_mask ? 0 : X86_EFLAGS_IF);
+    uint64_t frame[8];
+    unsigned int n = 0;
+    frame[n++] = regs->rcx;
+    frame[n++] = regs->r11;
+    if (has_error)
+        frame[n++] = error_code;
+    frame[n++] = regs->rip;
+    frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
+    frame[n++] = rflags;
+    frame[n++] = regs->rsp;
+    frame[n++] = regs->ss;
+    sp -= n * sizeof(uint64_t);
+    /* The frame must not land in hv's range (copy_to_guest refuses it). */
+    if (copy_to_guest(sp, frame, n * sizeof(uint64_t)))
+        return false;
+
+    if (mask_events)
+        vi->evtchn_upcall_mask = 1;
+    regs->rflags &=
+        ~(uint64_t)(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT | X86_EFLAGS_TF);
+    regs->rflags |= X86_EFLAGS_IF; /* real interrupts stay on; events are masked virtually */
+    regs->ss = FLAT_KERNEL_SS;
+    regs->rsp = sp;
+    regs->cs = FLAT_KERNEL_CS;
+    regs->rip = handler;
+    return true;
+}
+
+static bool vector_has_error_code(unsigned int vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code)
+{
+    struct vcpu *v = current_vcpu();
+    const struct trap_info *ti = &v->arch.traps[vector & 255];
+    if (!ti->address) {
+        printk(XENLOG_WARNING "d%uv%u: unhandled exception %u [error code %04x]\n", v->domain->id,
+               v->id, vector, error_code);
+        return false;
+    }
+    if (vector == 14) {
+        vcpu_info_of(v)->arch.cr2 = read_cr2();
+        /* The guest kernel is told of its own faults as a kernel's: no user bit. */
+        if (v->arch.kernel_mode)
+            error_code &= ~4u;
+    }
+    if (!bounce(v, regs, ti->address, vector_has_error_code(vector), error_code, TI_GET_IF(ti))) {
+        printk(XENLOG_WARNING "d%uv%u: cannot write an exception frame at %#lx\n", v->domain->id,
+               v->id, regs->rsp);
+        return false;
+    }
+    return true;
+}
+
+long do_iret(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    struct iret_context ctx;
+    if (copy_from_guest(&ctx, regs->rsp, sizeof(ctx))) {
+        domain_crash(v->domain, "iret: cannot read the iret frame");
+        return -EFAULT;
+    }
+    if ((ctx.cs & 3) == 3 && v->arch.kernel_mode) {
+        if (!v->arch.guest_table_user) {
+            domain_crash(v->domain, "iret to user mode with no user page tables");
+            return -EINVAL;
+        }
+        pv_toggle_guest_mode(v);
+    }
+    regs->rip = ctx.rip;
+    /* Selectors are 16 bits: the saved upcall mask a bounce frame carries in
+     * bits 32-39 of its CS word is dropped here, as Xen's frame does. */
+    regs->cs = (ctx.cs | 3) & 0xffff;
+    regs->rflags = (ctx.rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
+    regs->rsp = ctx.rsp;
+    regs->ss = (ctx.ss | 3) & 0xffff;
+    if (!(ctx.flags & VGCF_in_syscall)) {
+        regs->r11 = ctx.r11;
+        regs->rcx = ctx.rcx;
+    }
+    vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & X86_EFLAGS_IF);
+    /* The saved RAX becomes the result, which the exit path writes back. */
+    return (long)ctx.rax;
+}
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+bool pv_return_frame_ok(const struct cpu_regs *regs)
+{
+    /* Only what hv's iretq can load at CPL 3 without faulting in hv: the flat
+     * PV selectors (guest GDT/LDT selectors come with set_gdt) and a
+     * canonical RIP and RSP. */
+    bool cs_ok = regs->cs == FLAT_RING3_CS64 || regs->cs == FLAT_RING3_CS32;
+    return cs_ok && regs->ss == FLAT_RING3_SS64 && canonical(regs->rip) && canonical(regs->rsp);
+}

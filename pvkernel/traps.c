@@ -1,0 +1,62 @@
+/* pvkernel's trap table and exception dispatch (see include/pvkernel/traps.h). */
+#include <pvkernel/traps.h>
+#include <pvkernel/console.h>
+#include <pvkernel/hypercall.h>
+#include <pvkernel/kernel.h>
+
+trap_hook_fn trap_hook;
+
+#define STUBS(X)   X(0) X(1) X(3) X(4) X(5) X(6) X(7) X(10) X(11) X(12) X(13) X(14) X(16) X(17) X(19)
+#define DECLARE(v) extern char trap_entry_##v[];
+STUBS(DECLARE)
+#undef DECLARE
+
+static const char *const names[32] = {
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bounds",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack segment",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 floating point",
+    "alignment check",
+    "machine check",
+    "SIMD floating point",
+};
+
+void pvkernel_trap(struct trap_frame *f);
+
+void pvkernel_trap(struct trap_frame *f)
+{
+    if (trap_hook && trap_hook(f))
+        return;
+    printk("pvkernel: unexpected %s (vector %lu, error code %#lx)\n",
+           f->vector < 32 && names[f->vector] ? names[f->vector] : "exception", f->vector,
+           f->error_code);
+    printk("  rip %04lx:%016lx  rsp %04lx:%016lx  rflags %016lx\n", f->cs & 0xffff, f->rip, f->ss,
+           f->rsp, f->rflags);
+    printk("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    printk("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    pvkernel_exit(2);
+}
+
+void traps_init(void)
+{
+    /* DPL 3 for int3 and into so that they may be raised by software too. */
+#define ENTRY(v) {v, (v == 3 || v == 4) ? 3 : 0, FLAT_KERNEL_CS, (unsigned long)trap_entry_##v},
+    static struct trap_info table[] = {STUBS(ENTRY){0, 0, 0, 0}};
+#undef ENTRY
+    long rc = hypercall1(__HYPERVISOR_set_trap_table, table);
+    if (rc)
+        printk("pvkernel: set_trap_table failed: %ld\n", rc);
+}

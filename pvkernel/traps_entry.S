@@ -1,0 +1,86 @@
+/*
+ * Exception entry stubs.  The hypervisor's bounce frame carries the
+ * interrupted RCX and R11 on top (they are lost to the hypercall that
+ * returns); the stub pops them back, pushes a zero error code where the CPU
+ * gives none, and saves the rest as struct trap_frame for pvkernel_trap.
+ * The return goes through HYPERVISOR_iret with an iret_context built on the
+ * stack: {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss}.
+ */
+#define HYPERCALL_IRET 23
+
+.macro TRAP_STUB vector, has_error
+        .globl trap_entry_\vector
+trap_entry_\vector:
+        pop     %rcx
+        pop     %r11
+        .if \has_error == 0
+        push    $0
+        .endif
+        push    $\vector
+        jmp     trap_common
+.endm
+
+        .text
+        TRAP_STUB 0, 0
+        TRAP_STUB 1, 0
+        TRAP_STUB 3, 0
+        TRAP_STUB 4, 0
+        TRAP_STUB 5, 0
+        TRAP_STUB 6, 0
+        TRAP_STUB 7, 0
+        TRAP_STUB 10, 1
+        TRAP_STUB 11, 1
+        TRAP_STUB 12, 1
+        TRAP_STUB 13, 1
+        TRAP_STUB 14, 1
+        TRAP_STUB 16, 0
+        TRAP_STUB 17, 1
+        TRAP_STUB 19, 0
+
+trap_common:
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        mov     %rsp, %rdi
+        mov     %rsp, %rbx
+        and     $~15, %rsp
+        call    pvkernel_trap
+        mov     %rbx, %rsp
+        pop     %r15
+        pop     %r14
+        pop     %r13
+        pop     %r12
+        pop     %rbp
+        pop     %rbx
+        pop     %r11
+        pop     %r10
+        pop     %r9
+        pop     %r8
+        pop     %rax
+        pop     %rcx
+        pop     %rdx
+        pop     %rsi
+        pop     %rdi
+        add     $16, %rsp               /* vector, error code */
+        /* Now rip, cs, rflags, rsp, ss: complete the iret_context below them. */
+        push    $0                      /* flags: not in a syscall */
+        push    %rcx
+        push    %r11
+        push    %rax
+        mov     $HYPERCALL_IRET, %eax
+        syscall
+        ud2                             /* iret does not return here */
+
+        .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,81 @@
+/*
+ * Conformance kernel: exceptions raised in guest kernel mode and delivered
+ * through the trap table.  For each case it prints what the handler saw in
+ * the bounce frame: vector, error code, RIP relative to the faulting
+ * instruction, CS (kernel context: RPL 0) and the saved upcall mask, the
+ * RFLAGS.IF and IOPL the frame carries, RSP and SS, and whether RCX and R11
+ * came through.  Privileged instructions without I/O privilege must fault;
+ * with it, cli is a no-op; hlt always faults (DESIGN §7).
+ */
+#include <pvkernel/kernel.h>
+#include <pvkernel/console.h>
+#include <pvkernel/hypercall.h>
+#include <pvkernel/test.h>
+#include <pvkernel/traps.h>
+#include <stdio.h>
+
+extern uint64_t fault_rip, resume_rip, fault_rsp, readonly_target;
+#define CASES(X)                                                                                   \
+    X(ud2)                                                                                         \
+    X(int3) X(divide_error) X(noncanonical_read) X(unmapped_read) X(readonly_write) X(hlt) X(cli)  \
+        X(in_port)
+#define DECLARE(n) void case_##n(void);
+CASES(DECLARE)
+#undef DECLARE
+
+static struct trap_frame seen;
+static bool trapped;
+
+static bool record(struct trap_frame *f)
+{
+    seen = *f;
+    trapped = true;
+    f->rip = resume_rip;
+    return true;
+}
+
+static void run(const char *name, void (*fn)(void), int expect_vector)
+{
+    char label[64];
+    trapped = false;
+    fn();
+    snprintf(label, sizeof(label), "trap.%s", name);
+    if (!trapped) {
+        test_result(label, expect_vector < 0, "no exception");
+        return;
+    }
+    /* The frame as the guest saw it; rsp is relative to the one at the fault. */
+    test_result(label, (int)seen.vector == expect_vector,
+                "vector=%lu error=%#lx rip=%+ld cs=%#lx mask=%lu if=%lu iopl=%lu rsp=%+ld "
+                "ss=%#lx rcx=%s r11=%s",
+                seen.vector, seen.error_code, (long)(seen.rip - fault_rip), seen.cs & 0xffff,
+                (seen.cs >> 32) & 0xff, (seen.rflags >> 9) & 1, (seen.rflags >> 12) & 3,
+                (long)(seen.rsp - fault_rsp), seen.ss, seen.rcx == 0xc0ffee11 ? "kept" : "lost",
+                seen.r11 == 0xbeef22 ? "kept" : "lost");
+}
+
+int kernel_main(void)
+{
+    trap_hook = record;
+    readonly_target = start_info->pt_base; /* page tables are mapped read-only */
+
+    run("ud2", case_ud2, 6);
+    run("int3", case_int3, 3);
+    run("divide_error", case_divide_error, 0);
+    run("noncanonical_read", case_noncanonical_read, 13);
+    run("unmapped_read", case_unmapped_read, 14);
+    run("readonly_write", case_readonly_write, 14);
+    run("hlt", case_hlt, 13);
+    run("cli.iopl0", case_cli, 13);
+    run("in.iopl0", case_in_port, 13);
+
+    struct physdev_set_iopl iopl = {.iopl = 1};
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+    run("cli.iopl1", case_cli, -1);
+    run("in.iopl1", case_in_port, -1);
+    run("hlt.iopl1", case_hlt, 13);
+    run("ud2.iopl1", case_ud2, 6);
+
+    trap_hook = NULL;
+    return test_summary();
+}
