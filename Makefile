@@ -103,10 +103,11 @@ test: deps
 	python3 scripts/harness.py --tier test $(if $(TESTS),--select '$(TESTS)')
 
 bench: deps
-	@echo "make bench: no benchmarks yet (the first ones arrive with hypercalls and the store)"
+	@$(MAKE) --no-print-directory store-bench
 
 format-check:
 	sh scripts/format-check.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/hv.map $(BUILD)/unit $(BUILD)/third_party
+	rm -rf $(BUILD)/obj $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/hv.map $(BUILD)/unit $(BUILD)/third_party \
+	    $(BUILD)/store $(BUILD)/conformance $(BUILD)/kernels
