@@ -21,7 +21,7 @@ HV_SOURCES := \
     arch/x86/m2p.c arch/x86/guest_copy.S arch/x86/guest_access.c \
     arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/dom0_build.c \
     arch/x86/pv/physdev.c arch/x86/pv/traps.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c \
-    lib/elf/elf_image.c lib/elf/xen_notes.c \
+    lib/elf/elf_image.c lib/elf/xen_notes.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
     hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
     lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
@@ -53,8 +53,8 @@ $(ABI_INCLUDE)/xen:
 
 # --- pvkernel and the kernels built on it -----------------------------------
 PVKERNEL_SOURCES := pvkernel/head.S pvkernel/notes.S pvkernel/start.c pvkernel/console.c \
-    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
-GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include
+    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
+GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include -Ilib
 
 # $(call pv_kernel,NAME,SOURCES): build/NAME, a PV kernel image on pvkernel.
 define pv_kernel

@@ -3,6 +3,7 @@
 #include <pvkernel/console.h>
 #include <pvkernel/hypercall.h>
 #include <pvkernel/kernel.h>
+#include <x86/exceptions.h>
 
 trap_hook_fn trap_hook;
 
@@ -11,38 +12,14 @@ trap_hook_fn trap_hook;
 STUBS(DECLARE)
 #undef DECLARE
 
-static const char *const names[32] = {
-    "divide error",
-    "debug",
-    "NMI",
-    "breakpoint",
-    "overflow",
-    "bounds",
-    "invalid opcode",
-    "device not available",
-    "double fault",
-    "coprocessor segment overrun",
-    "invalid TSS",
-    "segment not present",
-    "stack segment",
-    "general protection",
-    "page fault",
-    "reserved",
-    "x87 floating point",
-    "alignment check",
-    "machine check",
-    "SIMD floating point",
-};
-
 void pvkernel_trap(struct trap_frame *f);
 
 void pvkernel_trap(struct trap_frame *f)
 {
     if (trap_hook && trap_hook(f))
         return;
-    printk("pvkernel: unexpected %s (vector %lu, error code %#lx)\n",
-           f->vector < 32 && names[f->vector] ? names[f->vector] : "exception", f->vector,
-           f->error_code);
+    printk("pvkernel: unexpected %s (vector %lu, error code %#lx)\n", x86_exception_name(f->vector),
+           f->vector, f->error_code);
     printk("  rip %04lx:%016lx  rsp %04lx:%016lx  rflags %016lx\n", f->cs & 0xffff, f->rip, f->ss,
            f->rsp, f->rflags);
     printk("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);

@@ -4,6 +4,7 @@
  * saves the registers as struct cpu_regs and calls do_trap().
  */
 #include <asm/layout.h>
+#include <asm/asm-frame.h>
 
         .text
         .code64
@@ -30,43 +31,14 @@ trap_stubs:
 
 trap_common:
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        PUSH_CPU_REGS
         mov     %rsp, %rdi
         /* Let stack traces run through the interrupted frame. */
         mov     %rsp, %rbx
         and     $~15, %rsp
         call    do_trap
         mov     %rbx, %rsp
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbp
-        pop     %rbx
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rax
-        pop     %rcx
-        pop     %rdx
-        pop     %rsi
-        pop     %rdi
-        add     $16, %rsp
+        POP_CPU_REGS
         iretq
 
         .section .note.GNU-stack, "", @progbits

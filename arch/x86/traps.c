@@ -15,34 +15,10 @@
 #include <hv/panic.h>
 #include <hv/symbols.h>
 #include <stdio.h>
+#include <x86/exceptions.h>
 
 static irq_handler_t irq_handlers[256];
 volatile bool nmi_is_fatal;
-
-static const char *const exception_names[32] = {
-    "divide error",
-    "debug",
-    "NMI",
-    "breakpoint",
-    "overflow",
-    "bounds",
-    "invalid opcode",
-    "device not available",
-    "double fault",
-    "coprocessor segment overrun",
-    "invalid TSS",
-    "segment not present",
-    "stack segment",
-    "general protection fault",
-    "page fault",
-    "reserved",
-    "x87 floating point",
-    "alignment check",
-    "machine check",
-    "SIMD floating point",
-    "virtualization",
-    "control protection",
-};
 
 void set_irq_handler(unsigned int vector, irq_handler_t fn)
 {
@@ -108,8 +84,7 @@ static void __noreturn fatal_trap(struct cpu_regs *r)
     show_stack_trace(r->rbp, r->rip);
     printk("****************************************\n");
     printk("Panic on CPU %u:\n", this_cpu_id());
-    printk("FATAL TRAP: vector = %u (%s)\n", v,
-           v < 32 && exception_names[v] ? exception_names[v] : "unknown");
+    printk("FATAL TRAP: vector = %u (%s)\n", v, x86_exception_name(v));
     printk("[error_code=%04lx]\n", r->error_code);
     if (v == 14)
         printk("Faulting linear address: %016lx\n", read_cr2());

@@ -17,8 +17,8 @@
 extern uint64_t fault_rip, resume_rip, fault_rsp, readonly_target;
 #define CASES(X)                                                                                   \
     X(ud2)                                                                                         \
-    X(int3) X(divide_error) X(noncanonical_read) X(unmapped_read) X(readonly_write) X(hlt) X(cli)  \
-        X(in_port)
+    X(int3)                                                                                        \
+    X(divide_error) X(noncanonical_read) X(unmapped_read) X(readonly_write) X(hlt) X(cli) X(in_port)
 #define DECLARE(n) void case_##n(void);
 CASES(DECLARE)
 #undef DECLARE

@@ -7,6 +7,7 @@
  * interrupt from the guest gets, so one exit path (pv_enter_guest) serves all.
  */
 #include <asm/layout.h>
+#include <asm/asm-frame.h>
 #include <asm/processor-flags.h>
 
 #define FLAT_KERNEL_CS 0xe033
@@ -42,21 +43,7 @@ pv_syscall_common:
         push    $0
         push    $VECTOR_SYSCALL
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        PUSH_CPU_REGS
         mov     %rsp, %rdi
         xor     %ebp, %ebp              /* stack traces end here */
         call    pv_syscall
@@ -67,22 +54,7 @@ pv_syscall_common:
         .globl pv_enter_guest
 pv_enter_guest:
         mov     %rdi, %rsp
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbp
-        pop     %rbx
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rax
-        pop     %rcx
-        pop     %rdx
-        pop     %rsi
-        pop     %rdi
-        add     $16, %rsp
+        POP_CPU_REGS
         iretq
 
 /* reset_stack_and_call(top, fn): abandons the current stack. */
