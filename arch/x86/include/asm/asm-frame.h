@@ -6,6 +6,7 @@
 #ifndef ASM_ASM_FRAME_H
 #define ASM_ASM_FRAME_H
 #ifdef __ASSEMBLY__
+/* clang-format off: assembler, not C */
 /* Expects the vector and error code already pushed below the CPU's frame. */
 .macro PUSH_CPU_REGS
         push    %rdi
@@ -44,5 +45,6 @@
         pop     %rdi
         add     $16, %rsp
 .endm
+/* clang-format on */
 #endif
 #endif
