@@ -6,7 +6,8 @@
 #ifndef ASM_ASM_FRAME_H
 #define ASM_ASM_FRAME_H
 #ifdef __ASSEMBLY__
-/* clang-format off: assembler, not C */
+/* Assembler, not C: */
+/* clang-format off */
 /* Expects the vector and error code already pushed below the CPU's frame. */
 .macro PUSH_CPU_REGS
         push    %rdi
