@@ -9,6 +9,7 @@
 #include <hv/hypercall.h>
 #include <xen-abi.h>
 #include <string.h>
+#include <asm/layout.h>
 
 static struct domain *domains[DOMID_HV_MAX];
 struct domain *hardware_domain;
@@ -32,6 +33,11 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     }
     d->id = id;
     d->privileged = privileged;
+    /* shared_info is hv's page, shared: the domain may map it (hv keeps a reference). */
+    struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
+    shared->owner = id;
+    shared->count_info = 1;
+    shared->type_info = 0;
     d->state = DOMAIN_BUILDING;
     d->page_lock = (spinlock_t)SPINLOCK_INIT;
     d->page_list_head = PAGE_LIST_NULL;

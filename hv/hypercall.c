@@ -15,6 +15,12 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_sched_op(a1, a2);
     case __HYPERVISOR_xen_version:
         return do_xen_version(a1, a2);
+    case __HYPERVISOR_mmu_update:
+        return do_mmu_update(a1, a2, a3, a4);
+    case __HYPERVISOR_mmuext_op:
+        return do_mmuext_op(a1, a2, a3, a4);
+    case __HYPERVISOR_update_va_mapping:
+        return do_update_va_mapping(a1, a2, a3);
     case __HYPERVISOR_physdev_op:
         return do_physdev_op(a1, a2);
     default:

@@ -194,11 +194,12 @@ static uint64_t mfn_of_va(const struct builder *b, uint64_t va)
     return b->p2m[(va - b->l.v_start) >> PAGE_SHIFT];
 }
 
-/* Takes a reference of the given type on a frame (see include/hv/mm.h). */
+/* A parent table's reference on a child table: general and type (arch/x86/pv/mm.c). */
 static void take_type(uint64_t mfn, uint64_t type)
 {
     struct page_info *pg = &frame_table[mfn];
     pg->type_info = type | PGT_validated | ((pg->type_info & PGT_count_mask) + 1);
+    pg->count_info++;
 }
 
 static void build_page_tables(struct builder *b)
@@ -237,9 +238,11 @@ static void build_page_tables(struct builder *b)
         pg->count_info++;
         table[(va >> 12) & 511] = (mfn << PAGE_SHIFT) | flags;
     }
-    /* The L4: validated and pinned, as Xen leaves it. */
+    /* The L4: validated and pinned, as Xen leaves it; the pin and vCPU 0's
+     * base pointer each hold a general and a type reference. */
     uint64_t l4_mfn = mfn_of_va(b, l4_va);
-    frame_table[l4_mfn].type_info = PGT_l4 | PGT_validated | PGT_pinned | 1;
+    frame_table[l4_mfn].type_info = PGT_l4 | PGT_validated | PGT_pinned | 2;
+    frame_table[l4_mfn].count_info += 2;
     b->d->vcpus[0]->arch.guest_table = l4_mfn;
 }
 

@@ -1,0 +1,478 @@
+/*
+ * Page-table safety for PV guests (DESIGN §2.3), as Xen does it: every
+ * frame has a general reference count and a type (L1-L4 page table, or
+ * writable) with a type count.  A frame becomes a page table only after
+ * every entry in it has been validated and has taken references on what it
+ * points to; while it is one, nothing maps it writable.  Guests change page
+ * tables only through mmu_update, update_va_mapping and mmuext_op here.
+ *
+ * References: a page-table entry holds a general reference on the frame it
+ * maps (and a writable-type reference if it maps it writable) or, one level
+ * up, a general and a type reference on the table it points to.  A pin and
+ * a vCPU's base pointer hold one of each on their L4 (or pinned table).
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+#include <asm/layout.h>
+#include <asm/m2p.h>
+#include <asm/paging.h>
+#include <asm/processor-flags.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/mm.h>
+#include <hv/hypercall.h>
+#include <string.h>
+
+#define PADDR_MASK         0x000ffffffffff000ULL
+#define _PAGE_GUEST_KERNEL (1ULL << 52)
+/* Bits a guest may not set in an L1 entry: hv-owned software bits (52-62). */
+#define L1_DISALLOW (0x7ffULL << 52)
+/* In L2-L4 entries: superpages and hv-owned bits. */
+#define LN_DISALLOW (_PAGE_PSE | (0x7ffULL << 52))
+
+static uint64_t pte_mfn(uint64_t e)
+{
+    return (e & PADDR_MASK) >> PAGE_SHIFT;
+}
+
+static uint64_t *table_of(uint64_t mfn)
+{
+    return __va(mfn << PAGE_SHIFT);
+}
+
+static uint64_t type_of_level(unsigned int level)
+{
+    static const uint64_t types[] = {0, PGT_l1, PGT_l2, PGT_l3, PGT_l4};
+    return types[level];
+}
+
+/* Is mfn RAM that d owns? */
+static bool owned_by(uint64_t mfn, const struct domain *d)
+{
+    return mfn < max_page && frame_table[mfn].owner == d->id;
+}
+
+static bool get_page(uint64_t mfn, const struct domain *d)
+{
+    if (!owned_by(mfn, d))
+        return false;
+    struct page_info *pg = &frame_table[mfn];
+    if ((pg->count_info & PGC_count_mask) == PGC_count_mask)
+        return false;
+    pg->count_info++;
+    return true;
+}
+
+static void put_page(uint64_t mfn)
+{
+    frame_table[mfn].count_info--;
+}
+
+static int validate_table(uint64_t mfn, unsigned int level, struct domain *d);
+static void release_table(uint64_t mfn, unsigned int level);
+
+/*
+ * Takes a type reference of `type` on mfn: a frame with no type references
+ * may change type (a page table is validated first); otherwise the type
+ * must match.  -EINVAL if it cannot be validated, -EBUSY on a type clash.
+ */
+static int get_page_type(uint64_t mfn, uint64_t type, struct domain *d)
+{
+    struct page_info *pg = &frame_table[mfn];
+    uint64_t x = pg->type_info;
+    if ((x & PGT_count_mask) == 0) {
+        if ((x & PGT_type_mask) != type || !(x & PGT_validated)) {
+            pg->type_info = type | 1;
+            if (type >= PGT_l1 && type <= PGT_l4) {
+                int rc = validate_table(mfn, (unsigned int)(type >> 60), d);
+                if (rc) {
+                    pg->type_info = 0;
+                    return rc;
+                }
+            }
+            pg->type_info |= PGT_validated;
+            return 0;
+        }
+        pg->type_info = (x & ~PGT_count_mask) | 1;
+        return 0;
+    }
+    if ((x & PGT_type_mask) != type)
+        return -EBUSY;
+    if ((x & PGT_count_mask) == PGT_count_mask)
+        return -EBUSY;
+    pg->type_info = x + 1;
+    return 0;
+}
+
+static void put_page_type(uint64_t mfn)
+{
+    struct page_info *pg = &frame_table[mfn];
+    uint64_t x = pg->type_info - 1;
+    pg->type_info = x;
+    uint64_t type = x & PGT_type_mask;
+    /* The last reference to a page table: it stops being one. */
+    if ((x & PGT_count_mask) == 0 && type >= PGT_l1 && type <= PGT_l4 && (x & PGT_validated)) {
+        pg->type_info = 0;
+        release_table(mfn, (unsigned int)(type >> 60));
+    }
+}
+
+static int get_page_and_type(uint64_t mfn, uint64_t type, struct domain *d)
+{
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    int rc = get_page_type(mfn, type, d);
+    if (rc)
+        put_page(mfn);
+    return rc;
+}
+
+static void put_page_and_type(uint64_t mfn)
+{
+    put_page_type(mfn);
+    put_page(mfn);
+}
+
+/* Xen's adjustment of guest L1 entries (DESIGN §7). */
+static uint64_t adjust_l1e(uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    if (e & _PAGE_USER)
+        return e | _PAGE_GLOBAL;                /* a user mapping */
+    return e | _PAGE_USER | _PAGE_GUEST_KERNEL; /* a kernel mapping */
+}
+
+static uint64_t adjust_lne(uint64_t e, unsigned int level)
+{
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    e |= _PAGE_USER;
+    if (level == 4)
+        e |= _PAGE_ACCESSED;
+    return e;
+}
+
+/* References taken by one L1 entry; -errno if it may not exist. */
+static int get_l1e_refs(uint64_t e, struct domain *d)
+{
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    if (e & L1_DISALLOW)
+        return -EINVAL;
+    uint64_t mfn = pte_mfn(e);
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    if (e & _PAGE_RW) {
+        int rc = get_page_type(mfn, PGT_writable, d);
+        if (rc) {
+            put_page(mfn);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void put_l1e_refs(uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return;
+    uint64_t mfn = pte_mfn(e);
+    if (e & _PAGE_RW)
+        put_page_type(mfn);
+    put_page(mfn);
+}
+
+static bool is_hv_l4_slot(unsigned int i)
+{
+    return i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST;
+}
+
+static int get_lne_refs(uint64_t e, unsigned int level, struct domain *d)
+{
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    if (e & LN_DISALLOW)
+        return -EINVAL;
+    /* Linear (recursive) mappings are refused: a table never points at its own level. */
+    return get_page_and_type(pte_mfn(e), type_of_level(level - 1), d);
+}
+
+static void put_lne_refs(uint64_t e)
+{
+    if (e & _PAGE_PRESENT)
+        put_page_and_type(pte_mfn(e));
+}
+
+/* Validates every entry of a candidate page table, adjusting them as Xen does. */
+static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
+{
+    uint64_t *t = table_of(mfn);
+    for (unsigned int i = 0; i < 512; i++) {
+        if (level == 4 && is_hv_l4_slot(i)) {
+            t[i] = hv_l4[i]; /* hv's slots are hv's, whatever the guest wrote */
+            continue;
+        }
+        int rc = level == 1 ? get_l1e_refs(t[i], d) : get_lne_refs(t[i], level, d);
+        if (rc) {
+            /* Undo the entries already taken. */
+            while (i--) {
+                if (level == 4 && is_hv_l4_slot(i))
+                    continue;
+                if (level == 1)
+                    put_l1e_refs(t[i]);
+                else
+                    put_lne_refs(t[i]);
+            }
+            return -EINVAL;
+        }
+        t[i] = level == 1 ? adjust_l1e(t[i]) : adjust_lne(t[i], level);
+    }
+    return 0;
+}
+
+static void release_table(uint64_t mfn, unsigned int level)
+{
+    uint64_t *t = table_of(mfn);
+    for (unsigned int i = 0; i < 512; i++) {
+        if (level == 4 && is_hv_l4_slot(i))
+            continue;
+        if (level == 1)
+            put_l1e_refs(t[i]);
+        else
+            put_lne_refs(t[i]);
+    }
+}
+
+/* Replaces the entry at index i of table mfn (a validated level-`level` table). */
+static int mod_entry(uint64_t mfn, unsigned int i, unsigned int level, uint64_t new,
+                     struct domain *d, bool preserve_ad)
+{
+    uint64_t *slot = &table_of(mfn)[i];
+    if (level == 4 && is_hv_l4_slot(i))
+        return -EINVAL;
+    uint64_t old = *slot;
+    if (preserve_ad)
+        new |= old &(_PAGE_ACCESSED | _PAGE_DIRTY);
+    uint64_t adjusted = level == 1 ? adjust_l1e(new) : adjust_lne(new, level);
+    /* Same frame, same presence and writability: no references change. */
+    bool same = ((old ^ adjusted) & (PADDR_MASK | _PAGE_PRESENT | _PAGE_RW)) == 0;
+    if (!same) {
+        int rc = level == 1 ? get_l1e_refs(new, d) : get_lne_refs(new, level, d);
+        if (rc)
+            return rc;
+    }
+    __atomic_store_n(slot, adjusted, __ATOMIC_SEQ_CST);
+    if (!same) {
+        if (level == 1)
+            put_l1e_refs(old);
+        else
+            put_lne_refs(old);
+    }
+    return 0;
+}
+
+static unsigned int table_level(uint64_t mfn)
+{
+    uint64_t x = frame_table[mfn].type_info;
+    uint64_t type = x & PGT_type_mask;
+    if (!(x & PGT_validated) || (x & PGT_count_mask) == 0 || type < PGT_l1 || type > PGT_l4)
+        return 0;
+    return (unsigned int)(type >> 60);
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    struct vcpu *v = current_vcpu();
+    struct domain *d = v->domain;
+    uint16_t fd = (uint16_t)foreigndom;
+    if (fd != DOMID_SELF && fd != d->id)
+        return d->privileged ? -ESRCH : -EPERM; /* foreign updates come with domctl */
+    uint32_t n = (uint32_t)count, done = 0;
+    long rc = 0;
+    for (; done < n; done++) {
+        struct mmu_update req;
+        if (copy_from_guest(&req, reqs + (uint64_t)done * sizeof(req), sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        unsigned int cmd = req.ptr & 3;
+        uint64_t mfn = req.ptr >> PAGE_SHIFT;
+        if (cmd != MMU_MACHPHYS_UPDATE && (req.ptr & 4)) {
+            rc = -EINVAL; /* not the address of a whole entry */
+            break;
+        }
+        if (cmd == MMU_MACHPHYS_UPDATE) {
+            if (!owned_by(mfn, d)) {
+                rc = -EINVAL;
+                break;
+            }
+            set_gpfn_from_mfn(mfn, req.val);
+            continue;
+        }
+        if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD) {
+            rc = -ENOSYS;
+            break;
+        }
+        unsigned int level = owned_by(mfn, d) ? table_level(mfn) : 0;
+        if (!level) {
+            rc = -EINVAL;
+            break;
+        }
+        unsigned int index = (req.ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t);
+        rc = mod_entry(mfn, index, level, req.val, d, cmd == MMU_PT_UPDATE_PRESERVE_AD);
+        if (rc)
+            break;
+    }
+    flush_tlb_local();
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)) && !rc)
+        rc = -EFAULT;
+    return rc;
+}
+
+/* The L1 entry mapping va in the vCPU's current page tables: its table's mfn and index. */
+static bool find_l1e(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn, unsigned int *index)
+{
+    uint64_t mfn = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
+    for (unsigned int level = 4; level > 1; level--) {
+        uint64_t e = table_of(mfn)[(va >> (12 + 9 * (level - 1))) & 511];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            return false;
+        mfn = pte_mfn(e);
+        if (!owned_by(mfn, v->domain))
+            return false;
+    }
+    if (table_level(mfn) != 1)
+        return false;
+    *l1_mfn = mfn;
+    *index = (va >> 12) & 511;
+    return true;
+}
+
+static void flush_for(uint64_t flags, uint64_t va)
+{
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        flush_tlb_local();
+        break;
+    case UVMF_INVLPG:
+        invlpg((void *)va);
+        break;
+    }
+    /* UVMF_ALL/UVMF_MULTI reach other vCPUs' CPUs once domains have several. */
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    struct vcpu *v = current_vcpu();
+    if (!guest_range_ok(va, 1))
+        return -EINVAL;
+    uint64_t l1_mfn;
+    unsigned int index;
+    if (!find_l1e(v, va, &l1_mfn, &index))
+        return -EINVAL;
+    int rc = mod_entry(l1_mfn, index, 1, val, v->domain, false);
+    if (rc)
+        return rc;
+    flush_for(flags, va);
+    return 0;
+}
+
+static int pin(struct domain *d, uint64_t mfn, uint64_t type)
+{
+    if (!owned_by(mfn, d))
+        return -EINVAL;
+    if (frame_table[mfn].type_info & PGT_pinned)
+        return -EINVAL;
+    /* Any failure to make it that table is -EINVAL, as Xen reports pins. */
+    if (get_page_and_type(mfn, type, d))
+        return -EINVAL;
+    frame_table[mfn].type_info |= PGT_pinned;
+    return 0;
+}
+
+static int unpin(struct domain *d, uint64_t mfn)
+{
+    if (!owned_by(mfn, d) || !(frame_table[mfn].type_info & PGT_pinned))
+        return -EINVAL;
+    frame_table[mfn].type_info &= ~PGT_pinned;
+    put_page_and_type(mfn);
+    return 0;
+}
+
+static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
+{
+    struct domain *d = v->domain;
+    if (user && mfn == 0) {
+        if (v->arch.guest_table_user)
+            put_page_and_type(v->arch.guest_table_user);
+        v->arch.guest_table_user = 0;
+        return 0;
+    }
+    int rc = get_page_and_type(mfn, PGT_l4, d);
+    if (rc)
+        return rc;
+    uint64_t *slot = user ? &v->arch.guest_table_user : &v->arch.guest_table;
+    uint64_t old = *slot;
+    *slot = mfn;
+    if (user == !v->arch.kernel_mode)
+        write_cr3(mfn << PAGE_SHIFT);
+    if (old)
+        put_page_and_type(old);
+    return 0;
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    struct vcpu *v = current_vcpu();
+    struct domain *d = v->domain;
+    uint16_t fd = (uint16_t)foreigndom;
+    if (fd != DOMID_SELF && fd != d->id)
+        return d->privileged ? -ESRCH : -EPERM;
+    uint32_t n = (uint32_t)count, done = 0;
+    long rc = 0;
+    for (; done < n; done++) {
+        struct mmuext_op op;
+        if (copy_from_guest(&op, ops + (uint64_t)done * sizeof(op), sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        switch (op.cmd) {
+        case MMUEXT_PIN_L1_TABLE:
+        case MMUEXT_PIN_L2_TABLE:
+        case MMUEXT_PIN_L3_TABLE:
+        case MMUEXT_PIN_L4_TABLE:
+            rc = pin(d, op.arg1.mfn, type_of_level(op.cmd - MMUEXT_PIN_L1_TABLE + 1));
+            break;
+        case MMUEXT_UNPIN_TABLE:
+            rc = unpin(d, op.arg1.mfn);
+            break;
+        case MMUEXT_NEW_BASEPTR:
+            rc = new_baseptr(v, op.arg1.mfn, false);
+            break;
+        case MMUEXT_NEW_USER_BASEPTR:
+            rc = new_baseptr(v, op.arg1.mfn, true);
+            break;
+        case MMUEXT_TLB_FLUSH_LOCAL:
+        case MMUEXT_TLB_FLUSH_MULTI:
+        case MMUEXT_TLB_FLUSH_ALL:
+            flush_tlb_local();
+            break;
+        case MMUEXT_INVLPG_LOCAL:
+        case MMUEXT_INVLPG_MULTI:
+        case MMUEXT_INVLPG_ALL:
+            if (guest_range_ok(op.arg1.linear_addr, 1))
+                invlpg((void *)op.arg1.linear_addr);
+            break;
+        default:
+            rc = -ENOSYS;
+            break;
+        }
+        if (rc)
+            break;
+    }
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)) && !rc)
+        rc = -EFAULT;
+    return rc;
+}
