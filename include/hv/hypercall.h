@@ -16,6 +16,7 @@ long do_physdev_op(uint64_t cmd, uint64_t arg); /* arch */
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+long do_vm_assist(uint64_t cmd, uint64_t type);
 
 /* Called (on the stopped domain's CPU) once the hardware domain has stopped. */
 struct domain;

@@ -476,3 +476,55 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
         rc = -EFAULT;
     return rc;
 }
+
+bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn)
+{
+    uint64_t table;
+    unsigned int index;
+    /* The frame mapped at va, and whether it is one of the domain's L1 tables. */
+    if (!find_l1e(v, va, &table, &index))
+        return false;
+    uint64_t e = table_of(table)[index];
+    if (!(e & _PAGE_PRESENT) || !owned_by(pte_mfn(e), v->domain) || table_level(pte_mfn(e)) != 1)
+        return false;
+    *l1_mfn = pte_mfn(e);
+    return true;
+}
+
+uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index)
+{
+    return table_of(mfn)[index & 511];
+}
+
+int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value)
+{
+    struct vcpu *v = current_vcpu();
+    int rc = mod_entry(mfn, index & 511, 1, value, v->domain, false);
+    if (!rc)
+        flush_tlb_local();
+    return rc;
+}
+
+/* Xen's VM-assist types for 64-bit PV guests. */
+#define VM_ASSIST_VALID                                                                            \
+    ((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |                \
+     (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |            \
+     (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |         \
+     (1UL << VMASST_TYPE_m2p_strict))
+
+long do_vm_assist(uint64_t cmd, uint64_t type)
+{
+    struct domain *d = current_vcpu()->domain;
+    if (type >= 64 || !(VM_ASSIST_VALID & (1UL << type)))
+        return -EINVAL;
+    switch (cmd) {
+    case VMASST_CMD_enable:
+        d->arch.vm_assist |= 1UL << type;
+        return 0;
+    case VMASST_CMD_disable:
+        d->arch.vm_assist &= ~(1UL << type);
+        return 0;
+    default:
+        return -ENOSYS;
+    }
+}

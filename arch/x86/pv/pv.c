@@ -117,6 +117,12 @@ void pv_guest_exception(struct cpu_regs *regs)
         pv_before_return_to_guest(regs);
         return;
     }
+    /* A write into one of its own page tables, with writable_pagetables on. */
+    if (regs->vector == 14 && (regs->error_code & 3) == 3 &&
+        pv_emulate_pt_write(regs, read_cr2())) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
     struct cpu_regs at_fault = *regs;
     if (pv_inject_exception(regs, (unsigned int)regs->vector, (uint32_t)regs->error_code) &&
         pv_return_frame_ok(regs)) {

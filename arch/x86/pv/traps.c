@@ -67,10 +67,12 @@ static bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool
 
     vcpu_info_t *vi = vcpu_info_of(v);
     uint8_t saved_mask = vi->evtchn_upcall_mask;
-    /* IF shows the virtual interrupt flag; the virtual IOPL is not folded in
-     * (Xen does so only with VMASST_TYPE_architectural_iopl). */
+    /* IF shows the virtual interrupt flag; the virtual IOPL is folded in only
+     * with VMASST_TYPE_architectural_iopl, as on Xen. */
     uint64_t rflags = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
                       (saved_mask ? 0 : X86_EFLAGS_IF);
+    if (v->domain->arch.vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        rflags |= (uint64_t)v->arch.iopl << 12;
     uint64_t frame[8];
     unsigned int n = 0;
     frame[n++] = regs->rcx;
@@ -142,6 +144,8 @@ long do_iret(struct cpu_regs *regs)
         }
         pv_toggle_guest_mode(v);
     }
+    if (v->domain->arch.vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        v->arch.iopl = (ctx.rflags & X86_EFLAGS_IOPL) >> 12;
     regs->rip = ctx.rip;
     /* Selectors are 16 bits: the saved upcall mask a bounce frame carries in
      * bits 32-39 of its CS word is dropped here, as Xen's frame does. */

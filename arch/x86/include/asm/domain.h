@@ -23,6 +23,7 @@ struct arch_vcpu {
 };
 
 struct arch_domain {
+    unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
     /* I/O ports the domain may access (1 bit per port). */
     uint8_t ioport_allowed[65536 / 8];
 };

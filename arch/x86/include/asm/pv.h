@@ -36,6 +36,13 @@ long do_iret(struct cpu_regs *regs);
 /* Bounces exception `vector` to the guest's handler; false if it has none or it fails. */
 bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code);
 void pv_toggle_guest_mode(struct vcpu *v);
+/* arch/x86/pv/mm.c and ptwr.c */
+bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn);
+uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index);
+int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value);
+/* A guest-kernel write fault at addr into one of its L1 tables; true if emulated. */
+bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr);
+long do_vm_assist(uint64_t cmd, uint64_t type);
 /* Can hv's exit path load this frame into the CPU without faulting? */
 bool pv_return_frame_ok(const struct cpu_regs *regs);
 
