@@ -7,9 +7,11 @@
 #include <hv/mm.h>
 #include <hv/panic.h>
 #include <hv/hypercall.h>
+#include <hv/errno.h>
 #include <xen-abi.h>
 #include <string.h>
 #include <asm/layout.h>
+#include <asm/m2p.h>
 
 static struct domain *domains[DOMID_HV_MAX];
 struct domain *hardware_domain;
@@ -124,4 +126,51 @@ void hardware_domain_stopped(struct domain *d)
         printk("Hardware Dom%u shutdown (reason %u)\n", d->id, d->shutdown_reason);
         machine_restart_or_halt();
     }
+}
+
+static void unlink_page(struct domain *d, uint64_t mfn)
+{
+    struct page_info *pg = &frame_table[mfn];
+    if (pg->prev != PAGE_LIST_NULL)
+        frame_table[pg->prev].next = pg->next;
+    else
+        d->page_list_head = pg->next;
+    if (pg->next != PAGE_LIST_NULL)
+        frame_table[pg->next].prev = pg->prev;
+    pg->next = pg->prev = PAGE_LIST_NULL;
+}
+
+void domain_free_page(uint64_t mfn)
+{
+    struct page_info *pg = &frame_table[mfn];
+    struct domain *d = domain_by_id((domid_t_hv)pg->owner);
+    if (d) {
+        unsigned long flags = spin_lock_irqsave(&d->page_lock);
+        unlink_page(d, mfn);
+        d->tot_pages--;
+        spin_unlock_irqrestore(&d->page_lock, flags);
+    }
+    set_gpfn_from_mfn(mfn, M2P_INVALID);
+    pg->count_info = 0;
+    pg->type_info = 0;
+    free_machine_pages(mfn, 0);
+}
+
+int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order)
+{
+    for (uint64_t i = 0; i < (1ULL << order); i++) {
+        struct page_info *pg = mfn + i < max_page ? &frame_table[mfn + i] : NULL;
+        if (!pg || pg->owner != d->id || !(pg->count_info & PGC_allocated))
+            return -EINVAL;
+        uint64_t type = pg->type_info & PGT_type_mask;
+        if ((pg->type_info & PGT_count_mask) && type >= PGT_l1 && type <= PGT_l4)
+            return -EINVAL;
+    }
+    for (uint64_t i = 0; i < (1ULL << order); i++) {
+        struct page_info *pg = &frame_table[mfn + i];
+        pg->count_info &= ~PGC_allocated;
+        if ((--pg->count_info & PGC_count_mask) == 0)
+            domain_free_page(mfn + i);
+    }
+    return 0;
 }

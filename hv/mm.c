@@ -53,6 +53,15 @@ uint64_t alloc_machine_pages(unsigned int order)
     return mfn;
 }
 
+void free_machine_pages(uint64_t mfn, unsigned int order)
+{
+    for (uint64_t i = 0; i < (1ULL << order); i++)
+        frame_table[mfn + i].owner = OWNER_NONE;
+    unsigned long flags = spin_lock_irqsave(&buddy_lock);
+    buddy_free(&machine_pages, mfn, order);
+    spin_unlock_irqrestore(&buddy_lock, flags);
+}
+
 void *alloc_hv_pages(unsigned long nr)
 {
     void *p = heap_source_alloc(order_for(nr));

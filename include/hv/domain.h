@@ -45,6 +45,14 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void domain_assign_pages(struct domain *d, uint64_t mfn, unsigned int order);
 /* Allocates 2^order frames for d; UINT64_MAX when out of memory or over max_pages. */
 uint64_t domain_alloc_pages(struct domain *d, unsigned int order);
+/*
+ * Gives back 2^order frames from mfn (decrease_reservation): d's allocation
+ * reference is dropped; each frame is freed once nothing else references it.
+ * -EINVAL if d does not own them all or they are in use as page tables.
+ */
+int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order);
+/* Called when a frame's last reference goes and its allocation was dropped. */
+void domain_free_page(uint64_t mfn);
 struct domain *domain_by_id(domid_t_hv id);
 /* Shutdown (reason from <xen/sched.h>) and crash: the domain stops running. */
 void domain_shutdown(struct domain *d, unsigned int reason);

@@ -17,6 +17,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long do_vm_assist(uint64_t cmd, uint64_t type);
+long do_memory_op(uint64_t cmd, uint64_t arg);
 
 /* Called (on the stopped domain's CPU) once the hardware domain has stopped. */
 struct domain;

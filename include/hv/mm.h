@@ -85,6 +85,7 @@ extern struct buddy machine_pages;
 void *alloc_hv_pages(unsigned long nr);
 /* 2^order machine frames, not yet owned by anyone; UINT64_MAX if none. */
 uint64_t alloc_machine_pages(unsigned int order);
+void free_machine_pages(uint64_t mfn, unsigned int order);
 void free_hv_pages(void *p, unsigned long nr);
 void bootmem_add_range(paddr_t start, paddr_t end);
 void bootmem_reserve(paddr_t start, paddr_t end);

@@ -10,7 +10,7 @@ import harness
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "hypercall-args", "traps"]
+KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op"]
 DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus=1"
 MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")

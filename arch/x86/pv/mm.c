@@ -21,6 +21,7 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <string.h>
 
@@ -66,7 +67,10 @@ static bool get_page(uint64_t mfn, const struct domain *d)
 
 static void put_page(uint64_t mfn)
 {
-    frame_table[mfn].count_info--;
+    struct page_info *pg = &frame_table[mfn];
+    /* A frame given back by decrease_reservation goes when its last mapping does. */
+    if ((--pg->count_info & PGC_count_mask) == 0 && !(pg->count_info & PGC_allocated))
+        domain_free_page(mfn);
 }
 
 static int validate_table(uint64_t mfn, unsigned int level, struct domain *d);
