@@ -46,4 +46,38 @@ static inline long HYPERVISOR_xen_version(int cmd, void *arg)
 {
     return hypercall2(__HYPERVISOR_xen_version, cmd, arg);
 }
+
+static inline long HYPERVISOR_mmu_update(const mmu_update_t *req, unsigned int count,
+                                         unsigned int *done, unsigned int foreigndom)
+{
+    return hypercall5(__HYPERVISOR_mmu_update, (unsigned long)req, count, (unsigned long)done,
+                      foreigndom, 0);
+}
+
+static inline long HYPERVISOR_mmuext_op(const struct mmuext_op *op, unsigned int count,
+                                        unsigned int *done, unsigned int foreigndom)
+{
+    return hypercall5(__HYPERVISOR_mmuext_op, (unsigned long)op, count, (unsigned long)done,
+                      foreigndom, 0);
+}
+
+static inline long HYPERVISOR_update_va_mapping(unsigned long va, uint64_t val, unsigned long flags)
+{
+    return hypercall3(__HYPERVISOR_update_va_mapping, va, val, flags);
+}
+
+static inline long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
+{
+    return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
+}
+
+static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_memory_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned int nr)
+{
+    return hypercall2(__HYPERVISOR_multicall, calls, nr);
+}
 #endif
