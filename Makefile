@@ -66,6 +66,7 @@ $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
 $(eval $(call pv_kernel,conformance/traps,tests/conformance/traps.c tests/conformance/traps_cases.S))
+$(eval $(call pv_kernel,conformance/mmu,tests/conformance/mmu.c tests/conformance/mmu_probe.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 

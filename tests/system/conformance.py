@@ -10,7 +10,10 @@ import harness
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op"]
+KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op", "mmu"]
+# Kernels whose hv-side cases report XFAIL with the reason instead of running
+# and comparing (the Xen case still runs and must pass).
+HV_XFAIL = {"mmu": "page-table operations are being implemented on hv (issue 3)"}
 DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus=1"
 MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
@@ -103,6 +106,8 @@ def xen_case(name):
 
 def hv_case(name, **qemu):
     def run(t):
+        if name in HV_XFAIL:
+            t.xfail(HV_XFAIL[name])
         xen, _ = xen_results(t, name)
         hv, value = run_kernel(t, "hv", name, **qemu)
         compare(t, name, xen, hv)
