@@ -19,7 +19,7 @@ HV_SOURCES := \
     arch/x86/hvtest.c arch/x86/apic.c arch/x86/time.c arch/x86/acpi.c arch/x86/acpi_tables.c \
     arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/boot/trampoline.S \
     arch/x86/m2p.c arch/x86/memory_op.c arch/x86/guest_copy.S arch/x86/guest_access.c \
-    arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/dom0_build.c \
+    arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/emulate_cpuid_msr.c arch/x86/pv/dom0_build.c \
     arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c \
     lib/elf/elf_image.c lib/elf/xen_notes.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
@@ -65,6 +65,7 @@ endef
 $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
+$(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/conformance/priv_ops_cases.S))
 $(eval $(call pv_kernel,conformance/traps,tests/conformance/traps.c tests/conformance/traps_cases.S))
 $(eval $(call pv_kernel,conformance/mmu,tests/conformance/mmu.c tests/conformance/mmu_probe.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))

@@ -33,6 +33,7 @@
 #include <xen/features.h>
 #include <xen/elfnote.h>
 #include <xen/errno.h>
+#include <xen/arch-x86/cpuid.h>
 #ifdef __XEN_TOOLS__
 #include <xen/domctl.h>
 #include <xen/sysctl.h>

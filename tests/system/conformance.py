@@ -10,7 +10,7 @@ import harness
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op", "mmu"]
+KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {"mmu": "page-table operations are being implemented on hv (issue 3)"}
@@ -46,8 +46,11 @@ def run_kernel(t, target, name, **qemu):
     return results, value
 
 
-def xen_results(t, name):
-    return harness.memo(("conformance-xen", name), lambda: run_kernel(t, "xen", name))
+def xen_results(t, name, **qemu):
+    """Xen's results for kernel `name` on the same machine (CPU model
+    included: CPUID and other facts depend on it), booted once per run."""
+    key = ("conformance-xen", name, tuple(sorted(qemu.items())))
+    return harness.memo(key, lambda: run_kernel(t, "xen", name, **qemu))
 
 
 def known_diffs(name):
@@ -108,7 +111,7 @@ def hv_case(name, **qemu):
     def run(t):
         if name in HV_XFAIL:
             t.xfail(HV_XFAIL[name])
-        xen, _ = xen_results(t, name)
+        xen, _ = xen_results(t, name, **qemu)
         hv, value = run_kernel(t, "hv", name, **qemu)
         compare(t, name, xen, hv)
         t.check(value == 0, "the kernel exited with %s on hv" % value)

@@ -88,11 +88,14 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
     bool opsize16 = false;
 
     /* Prefixes: operand size matters; REX and segment overrides do not here. */
+    uint8_t rex = 0;
     for (; i < len; i++) {
         if (insn[i] == 0x66)
             opsize16 = true;
-        else if ((insn[i] & 0xf0) == 0x40 || insn[i] == 0x2e || insn[i] == 0x3e ||
-                 insn[i] == 0x26 || insn[i] == 0x36 || insn[i] == 0x64 || insn[i] == 0x65)
+        else if ((insn[i] & 0xf0) == 0x40)
+            rex = insn[i];
+        else if (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 || insn[i] == 0x36 ||
+                 insn[i] == 0x64 || insn[i] == 0x65)
             continue;
         else
             break;
@@ -103,6 +106,32 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
     uint8_t op = insn[i++];
     unsigned int port, bytes;
     bool in;
+    if (op == 0x0f && i < len) {
+        uint8_t op2 = insn[i++];
+        if (op2 == 0x30 || op2 == 0x32) { /* wrmsr, rdmsr */
+            if (!v->arch.kernel_mode || !pv_emulate_msr(r, op2 == 0x30))
+                return false;
+            r->rip += i;
+            return true;
+        }
+        if (op2 == 0x20 && i < len && (insn[i] >> 6) == 3) { /* mov %crN, reg */
+            unsigned int cr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
+            if (rex & 4)
+                cr += 8;
+            if (rex & 1)
+                reg += 8;
+            uint64_t value;
+            if (!v->arch.kernel_mode || !pv_emulate_cr_read(r, cr, &value))
+                return false;
+            uint64_t *const regs64[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+                                          &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+                                          &r->r12, &r->r13, &r->r14, &r->r15};
+            *regs64[reg] = value;
+            r->rip += i + 1;
+            return true;
+        }
+        return false;
+    }
     switch (op) {
     case 0xfa: /* cli */
     case 0xfb: /* sti */

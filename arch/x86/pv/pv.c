@@ -117,6 +117,10 @@ void pv_guest_exception(struct cpu_regs *regs)
         pv_before_return_to_guest(regs);
         return;
     }
+    if (regs->vector == 6 && pv_emulate_forced_cpuid(regs)) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
     /* A write into one of its own page tables, with writable_pagetables on. */
     if (regs->vector == 14 && (regs->error_code & 3) == 3 &&
         pv_emulate_pt_write(regs, read_cr2())) {

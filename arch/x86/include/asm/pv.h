@@ -29,6 +29,10 @@ void pv_before_return_to_guest(struct cpu_regs *regs);
 void pv_start_vcpu(struct vcpu *v) __noreturn;
 /* Emulates the privileged instruction at regs->rip; true if done. */
 bool pv_emulate_privileged_op(struct cpu_regs *regs);
+/* arch/x86/pv/emulate_cpuid_msr.c */
+bool pv_emulate_forced_cpuid(struct cpu_regs *regs);
+bool pv_emulate_msr(struct cpu_regs *regs, bool write);
+bool pv_emulate_cr_read(struct cpu_regs *regs, unsigned int cr, uint64_t *value);
 
 /* arch/x86/pv/traps.c */
 long do_set_trap_table(uint64_t traps);
