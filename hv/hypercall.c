@@ -21,6 +21,8 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_mmuext_op(a1, a2, a3, a4);
     case __HYPERVISOR_update_va_mapping:
         return do_update_va_mapping(a1, a2, a3);
+    case __HYPERVISOR_multicall:
+        return do_multicall(a1, a2);
     case __HYPERVISOR_memory_op:
         return do_memory_op(a1, a2);
     case __HYPERVISOR_vm_assist:

@@ -67,6 +67,12 @@ static void print_banner(void)
 
 static void setup_memory(void)
 {
+    uint32_t a, b, c, d;
+    cpuid(0x80000000, &a, &b, &c, &d);
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, &a, &b, &c, &d);
+        cpu_phys_addr_bits = a & 0xff;
+    }
     e820_sanitize(boot_info.raw_map, boot_info.raw_map_nr, &e820);
     printk("Boot loader memory map (%u entries), sanitized:\n", boot_info.raw_map_nr);
     for (unsigned int i = 0; i < e820.nr; i++)
@@ -99,10 +105,16 @@ static void setup_memory(void)
     mm_init(max_mfn);
 }
 
-static const struct e820map *machine_e820(void) __unused;
-static const struct e820map *machine_e820(void)
+unsigned int cpu_phys_addr_bits = 36;
+
+bool arch_mfn_is_ram(uint64_t mfn)
 {
-    return &e820;
+    uint64_t pa = mfn << PAGE_SHIFT;
+    for (unsigned int i = 0; i < e820.nr; i++)
+        if (e820.map[i].type == E820_RAM && pa >= e820.map[i].addr &&
+            pa - e820.map[i].addr < e820.map[i].size)
+            return true;
+    return false;
 }
 
 void arch_start(uint32_t magic, paddr_t info_pa)

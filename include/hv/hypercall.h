@@ -18,6 +18,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long do_vm_assist(uint64_t cmd, uint64_t type);
 long do_memory_op(uint64_t cmd, uint64_t arg);
+long do_multicall(uint64_t calls, uint64_t count);
 
 /* Called (on the stopped domain's CPU) once the hardware domain has stopped. */
 struct domain;

@@ -61,7 +61,10 @@ integer_param("dom0_max_vcpus", opt_dom0_max_vcpus);
 /* Xen's default processor power-management bits in start_info.flags (PX|CX). */
 #define PM_BITS (3u << 8)
 
-#define L1_PROT (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_USER)
+/* Bootstrap L1 entries, as Xen's builder writes them: kernel mappings (bit 52). */
+#define _PAGE_GUEST_KERNEL (1ULL << 52)
+#define L1_PROT                                                                                    \
+    (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER | _PAGE_GUEST_KERNEL)
 #define LN_PROT (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
 
 struct layout {
@@ -231,7 +234,7 @@ static void build_page_tables(struct builder *b)
         uint64_t flags = L1_PROT;
         struct page_info *pg = &frame_table[mfn];
         if (va >= l->vpt_start && va < l->vpt_end) {
-            flags &= ~_PAGE_RW; /* page tables are never mapped writable */
+            flags &= ~(_PAGE_RW | _PAGE_DIRTY); /* page tables are never mapped writable */
         } else {
             pg->type_info = PGT_writable | PGT_validated | ((pg->type_info & PGT_count_mask) + 1);
         }

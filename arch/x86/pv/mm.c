@@ -21,16 +21,21 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <asm/e820.h>
 #include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <string.h>
 
 #define PADDR_MASK         0x000ffffffffff000ULL
 #define _PAGE_GUEST_KERNEL (1ULL << 52)
-/* Bits a guest may not set in an L1 entry: hv-owned software bits (52-62). */
-#define L1_DISALLOW (0x7ffULL << 52)
-/* In L2-L4 entries: superpages and hv-owned bits. */
-#define LN_DISALLOW (_PAGE_PSE | (0x7ffULL << 52))
+/*
+ * Bits a guest may not set.  In L1 entries Xen lets a PV guest use every
+ * software-available bit (9-11, 52-62; bit 52 is also where hv marks kernel
+ * mappings) and, for the hardware domain, the cache attributes.  In L2-L4
+ * entries: no superpages, cache attributes, global or software bits.
+ */
+#define L1_DISALLOW 0ULL
+#define LN_DISALLOW (_PAGE_PSE | _PAGE_PCD | _PAGE_PWT | _PAGE_GLOBAL | (0x7ffULL << 52))
 
 static uint64_t pte_mfn(uint64_t e)
 {
@@ -101,8 +106,9 @@ static int get_page_type(uint64_t mfn, uint64_t type, struct domain *d)
         pg->type_info = (x & ~PGT_count_mask) | 1;
         return 0;
     }
+    /* A clash: mapping a table writable is -EBUSY; using another page as a table -EINVAL. */
     if ((x & PGT_type_mask) != type)
-        return -EBUSY;
+        return type == PGT_writable ? -EBUSY : -EINVAL;
     if ((x & PGT_count_mask) == PGT_count_mask)
         return -EBUSY;
     pg->type_info = x + 1;
@@ -138,11 +144,13 @@ static void put_page_and_type(uint64_t mfn)
     put_page(mfn);
 }
 
-/* Xen's adjustment of guest L1 entries (DESIGN §7). */
+/* Xen's adjustment of guest L1 entries (DESIGN §7); I/O memory is mapped uncached. */
 static uint64_t adjust_l1e(uint64_t e)
 {
     if (!(e & _PAGE_PRESENT))
         return e;
+    if (!arch_mfn_is_ram(pte_mfn(e)))
+        e |= _PAGE_PCD | _PAGE_PWT;
     if (e & _PAGE_USER)
         return e | _PAGE_GLOBAL;                /* a user mapping */
     return e | _PAGE_USER | _PAGE_GUEST_KERNEL; /* a kernel mapping */
@@ -158,6 +166,25 @@ static uint64_t adjust_lne(uint64_t e, unsigned int level)
     return e;
 }
 
+/* Frames hv shares read-only with every guest through its own mapping: the M2P. */
+static bool is_m2p_frame(uint64_t mfn)
+{
+    uint64_t first = __pa(machine_to_phys) >> PAGE_SHIFT;
+    uint64_t bytes = ROUNDUP(max_page * sizeof(unsigned long), PAGE_SIZE);
+    return mfn >= first && mfn < first + (bytes >> PAGE_SHIFT);
+}
+
+/*
+ * I/O memory: a frame that is not RAM, which the hardware domain may map
+ * (uncached, no references: nobody owns it).  Frames past the physical
+ * address width are not frames at all.
+ */
+static bool is_io_frame(uint64_t mfn, const struct domain *d)
+{
+    return d->privileged && mfn < (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)) &&
+           !arch_mfn_is_ram(mfn);
+}
+
 /* References taken by one L1 entry; -errno if it may not exist. */
 static int get_l1e_refs(uint64_t e, struct domain *d)
 {
@@ -166,6 +193,10 @@ static int get_l1e_refs(uint64_t e, struct domain *d)
     if (e & L1_DISALLOW)
         return -EINVAL;
     uint64_t mfn = pte_mfn(e);
+    if (is_io_frame(mfn, d))
+        return 0;
+    if (is_m2p_frame(mfn))
+        return -EBUSY;
     if (!get_page(mfn, d))
         return -EINVAL;
     if (e & _PAGE_RW) {
@@ -183,6 +214,8 @@ static void put_l1e_refs(uint64_t e)
     if (!(e & _PAGE_PRESENT))
         return;
     uint64_t mfn = pte_mfn(e);
+    if (!arch_mfn_is_ram(mfn))
+        return; /* I/O memory holds no references */
     if (e & _PAGE_RW)
         put_page_type(mfn);
     put_page(mfn);
@@ -215,7 +248,9 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
     uint64_t *t = table_of(mfn);
     for (unsigned int i = 0; i < 512; i++) {
         if (level == 4 && is_hv_l4_slot(i)) {
-            t[i] = hv_l4[i]; /* hv's slots are hv's, whatever the guest wrote */
+            /* hv's slots are hv's, whatever the guest wrote; the read-only M2P
+             * slot is filled when the table becomes a kernel base pointer. */
+            t[i] = i == HV_SLOT_FIRST ? 0 : hv_l4[i];
             continue;
         }
         int rc = level == 1 ? get_l1e_refs(t[i], d) : get_lne_refs(t[i], level, d);
@@ -229,7 +264,7 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
                 else
                     put_lne_refs(t[i]);
             }
-            return -EINVAL;
+            return rc;
         }
         t[i] = level == 1 ? adjust_l1e(t[i]) : adjust_lne(t[i], level);
     }
@@ -286,6 +321,30 @@ static unsigned int table_level(uint64_t mfn)
     return (unsigned int)(type >> 60);
 }
 
+/*
+ * Xen's access_ok for guest arrays: the first and the last byte must be
+ * guest addresses; a range may wrap from the kernel half to the user half.
+ */
+static bool array_ok(uint64_t addr, uint64_t size)
+{
+    return guest_range_ok(addr, 1) && (size == 0 || guest_range_ok(addr + size - 1, 1));
+}
+
+/* A plain 8-byte write into a data page of the domain (mmu_update on a non-table). */
+static int write_data_page(struct domain *d, uint64_t ptr, uint64_t val)
+{
+    uint64_t mfn = ptr >> PAGE_SHIFT;
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    int rc = get_page_type(mfn, PGT_writable, d);
+    if (!rc) {
+        *(volatile uint64_t *)((char *)table_of(mfn) + (ptr & (PAGE_SIZE - 8))) = val;
+        put_page_type(mfn);
+    }
+    put_page(mfn);
+    return rc ? -EINVAL : 0;
+}
+
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();
@@ -294,6 +353,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
     if (fd != DOMID_SELF && fd != d->id)
         return d->privileged ? -ESRCH : -EPERM; /* foreign updates come with domctl */
     uint32_t n = (uint32_t)count, done = 0;
+    if (!array_ok(reqs, (uint64_t)n * sizeof(struct mmu_update)))
+        return -EFAULT; /* before anything, so `done` is not written */
     long rc = 0;
     for (; done < n; done++) {
         struct mmu_update req;
@@ -301,12 +362,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
             rc = -EFAULT;
             break;
         }
-        unsigned int cmd = req.ptr & 3;
-        uint64_t mfn = req.ptr >> PAGE_SHIFT;
-        if (cmd != MMU_MACHPHYS_UPDATE && (req.ptr & 4)) {
-            rc = -EINVAL; /* not the address of a whole entry */
-            break;
-        }
+        unsigned int cmd = req.ptr & 7;
+        uint64_t ptr = req.ptr & ~7ULL, mfn = ptr >> PAGE_SHIFT;
         if (cmd == MMU_MACHPHYS_UPDATE) {
             if (!owned_by(mfn, d)) {
                 rc = -EINVAL;
@@ -315,23 +372,26 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
             set_gpfn_from_mfn(mfn, req.val);
             continue;
         }
-        if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD) {
+        if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD &&
+            cmd != MMU_PT_UPDATE_NO_TRANSLATE) {
             rc = -ENOSYS;
             break;
         }
-        unsigned int level = owned_by(mfn, d) ? table_level(mfn) : 0;
-        if (!level) {
+        if (!owned_by(mfn, d)) {
             rc = -EINVAL;
             break;
         }
-        unsigned int index = (req.ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t);
-        rc = mod_entry(mfn, index, level, req.val, d, cmd == MMU_PT_UPDATE_PRESERVE_AD);
+        unsigned int level = table_level(mfn);
+        unsigned int index = (ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t);
+        rc = level ? mod_entry(mfn, index, level, req.val, d, cmd == MMU_PT_UPDATE_PRESERVE_AD)
+                   : write_data_page(d, ptr, req.val);
         if (rc)
             break;
     }
     flush_tlb_local();
-    if (pdone && copy_to_guest(pdone, &done, sizeof(done)) && !rc)
-        rc = -EFAULT;
+    /* As Xen: a done pointer that cannot be written is not an error. */
+    if (pdone)
+        copy_to_guest(pdone, &done, sizeof(done));
     return rc;
 }
 
@@ -354,8 +414,14 @@ static bool find_l1e(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn, unsign
     return true;
 }
 
-static void flush_for(uint64_t flags, uint64_t va)
+/* Flushes after update_va_mapping; -EFAULT if a UVMF_MULTI vCPU mask cannot be read. */
+static int flush_for(uint64_t flags, uint64_t va)
 {
+    if (!(flags & UVMF_ALL) && (flags & ~7ULL)) {
+        unsigned long mask;
+        if (copy_from_guest(&mask, flags & ~7ULL, sizeof(mask)))
+            return -EFAULT;
+    }
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
         flush_tlb_local();
@@ -365,6 +431,7 @@ static void flush_for(uint64_t flags, uint64_t va)
         break;
     }
     /* UVMF_ALL/UVMF_MULTI reach other vCPUs' CPUs once domains have several. */
+    return 0;
 }
 
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
@@ -379,8 +446,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
     int rc = mod_entry(l1_mfn, index, 1, val, v->domain, false);
     if (rc)
         return rc;
-    flush_for(flags, va);
-    return 0;
+    return flush_for(flags, va); /* the entry is changed even if this fails, as on Xen */
 }
 
 static int pin(struct domain *d, uint64_t mfn, uint64_t type)
@@ -389,9 +455,9 @@ static int pin(struct domain *d, uint64_t mfn, uint64_t type)
         return -EINVAL;
     if (frame_table[mfn].type_info & PGT_pinned)
         return -EINVAL;
-    /* Any failure to make it that table is -EINVAL, as Xen reports pins. */
-    if (get_page_and_type(mfn, type, d))
-        return -EINVAL;
+    int rc = get_page_and_type(mfn, type, d);
+    if (rc)
+        return rc;
     frame_table[mfn].type_info |= PGT_pinned;
     return 0;
 }
@@ -420,11 +486,28 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
     uint64_t *slot = user ? &v->arch.guest_table_user : &v->arch.guest_table;
     uint64_t old = *slot;
     *slot = mfn;
+    /* A kernel's page tables see the M2P (m2p_strict keeps it out of user ones). */
+    if (!user || !(d->arch.vm_assist & (1UL << VMASST_TYPE_m2p_strict)))
+        table_of(mfn)[HV_SLOT_FIRST] = hv_l4[HV_SLOT_FIRST];
     if (user == !v->arch.kernel_mode)
         write_cr3(mfn << PAGE_SHIFT);
     if (old)
         put_page_and_type(old);
     return 0;
+}
+
+/*
+ * SET_LDT: the arguments are checked as Xen checks them; an empty LDT is
+ * accepted.  A non-empty LDT needs the descriptor-table machinery that
+ * set_gdt brings, so it is refused as not implemented until then.
+ */
+static int set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
+{
+    if ((addr & (PAGE_SIZE - 1)) || entries > 8192 || !guest_range_ok(addr, (uint64_t)entries * 8))
+        return -EINVAL;
+    if (entries == 0)
+        return 0;
+    return -ENOSYS;
 }
 
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
@@ -435,6 +518,8 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
     if (fd != DOMID_SELF && fd != d->id)
         return d->privileged ? -ESRCH : -EPERM;
     uint32_t n = (uint32_t)count, done = 0;
+    if (!array_ok(ops, (uint64_t)n * sizeof(struct mmuext_op)))
+        return -EFAULT;
     long rc = 0;
     for (; done < n; done++) {
         struct mmuext_op op;
@@ -458,16 +543,33 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
         case MMUEXT_NEW_USER_BASEPTR:
             rc = new_baseptr(v, op.arg1.mfn, true);
             break;
-        case MMUEXT_TLB_FLUSH_LOCAL:
         case MMUEXT_TLB_FLUSH_MULTI:
+        case MMUEXT_INVLPG_MULTI: {
+            unsigned long mask;
+            if (copy_from_guest(&mask, (uint64_t)op.arg2.vcpumask.p, sizeof(mask))) {
+                rc = -EINVAL;
+                break;
+            }
+        }
+            /* fall through */
+        case MMUEXT_TLB_FLUSH_LOCAL:
         case MMUEXT_TLB_FLUSH_ALL:
-            flush_tlb_local();
-            break;
         case MMUEXT_INVLPG_LOCAL:
-        case MMUEXT_INVLPG_MULTI:
         case MMUEXT_INVLPG_ALL:
-            if (guest_range_ok(op.arg1.linear_addr, 1))
-                invlpg((void *)op.arg1.linear_addr);
+            if (op.cmd == MMUEXT_INVLPG_LOCAL || op.cmd == MMUEXT_INVLPG_MULTI ||
+                op.cmd == MMUEXT_INVLPG_ALL) {
+                if (guest_range_ok(op.arg1.linear_addr, 1))
+                    invlpg((void *)op.arg1.linear_addr);
+            } else {
+                flush_tlb_local();
+            }
+            break;
+        case MMUEXT_SET_LDT:
+            rc = set_ldt(v, op.arg1.linear_addr, op.arg2.nr_ents);
+            break;
+        case MMUEXT_MARK_SUPER:
+        case MMUEXT_UNMARK_SUPER:
+            rc = -EOPNOTSUPP; /* no superpages for PV guests */
             break;
         default:
             rc = -ENOSYS;
@@ -476,8 +578,8 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
         if (rc)
             break;
     }
-    if (pdone && copy_to_guest(pdone, &done, sizeof(done)) && !rc)
-        rc = -EFAULT;
+    if (pdone)
+        copy_to_guest(pdone, &done, sizeof(done));
     return rc;
 }
 

@@ -1,11 +1,13 @@
 /*
- * Writable page tables (VMASST_TYPE_writable_pagetables): a guest kernel
- * that writes a PTE straight into one of its L1 tables (mapped read-only)
- * takes a page fault; hv decodes the writing instruction, validates the new
- * entry as mmu_update would, performs it and steps over the instruction.
- * The instructions Linux uses for PTEs are understood: MOV (from a register
- * or an immediate), XCHG and CMPXCHG, 64 bits wide, to an aligned entry.
- * Anything else is left to the guest's page-fault handler.
+ * Writable page tables: a guest kernel that writes a PTE straight into one
+ * of its L1 tables (mapped read-only) takes a page fault; hv decodes the
+ * writing instruction, validates the new entry as mmu_update would,
+ * performs it and steps over the instruction.  Xen 4.17 does this for every
+ * PV guest, whether or not VMASST_TYPE_writable_pagetables is on, and so
+ * does hv.  The instructions Linux uses for PTEs are understood: MOV (from a
+ * register or an immediate; 64 bits, or 32 bits into either half of an
+ * entry), XCHG and CMPXCHG (64 bits).  Anything else is left to the guest's
+ * page-fault handler.
  */
 #include <asm/pv.h>
 #include <asm/guest_access.h>
@@ -15,6 +17,7 @@
 
 struct pte_write {
     enum { WRITE_MOV, WRITE_XCHG, WRITE_CMPXCHG } kind;
+    bool half;        /* a 32-bit MOV */
     unsigned int reg; /* source register (MOV r, XCHG, CMPXCHG) */
     bool immediate;
     uint64_t imm;
@@ -62,8 +65,12 @@ static bool decode(const uint8_t *insn, size_t len, struct pte_write *w)
         i++;
     if (i < len && (insn[i] & 0xf0) == 0x40)
         rex = insn[i++];
-    if (!(rex & 8) || i >= len)
-        return false; /* only 64-bit writes of whole entries */
+    if (i >= len)
+        return false;
+    w->half = !(rex & 8);
+    /* 32-bit writes only as MOV (Linux's set_pte halves on some paths). */
+    if (w->half && insn[i] != 0x89 && insn[i] != 0xc7)
+        return false;
     unsigned int m;
     switch (insn[i]) {
     case 0x89: /* mov r64, r/m64 */
@@ -110,8 +117,7 @@ static bool decode(const uint8_t *insn, size_t len, struct pte_write *w)
 bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr)
 {
     struct vcpu *v = current_vcpu();
-    if (!(v->domain->arch.vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) ||
-        !v->arch.kernel_mode || (addr & 7))
+    if (!v->arch.kernel_mode || (addr & 3))
         return false;
     uint64_t l1_mfn;
     unsigned int index;
@@ -127,8 +133,15 @@ bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr)
     if (!decode(insn, len, &w))
         return false;
 
+    if (!w.half && (addr & 7))
+        return false;
     uint64_t old = pv_read_table_entry(l1_mfn, index);
     uint64_t value = w.immediate ? w.imm : *reg_slot(regs, w.reg);
+    if (w.half) {
+        /* Merge the 32 bits into the half of the entry they were written to. */
+        unsigned int shift = (addr & 4) ? 32 : 0;
+        value = (old & ~(0xffffffffULL << shift)) | ((value & 0xffffffffULL) << shift);
+    }
     if (w.kind == WRITE_CMPXCHG && (old != regs->rax)) {
         regs->rax = old; /* comparison failed: no write, ZF clear */
         regs->rflags &= ~0x40ULL;

@@ -35,4 +35,11 @@ struct e820map {
 int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *out);
 uint64_t e820_ram_bytes(const struct e820map *m);
 const char *e820_type_name(uint32_t type);
+
+#ifndef HOST_TEST
+/* Is machine frame mfn RAM, by the sanitized map hv booted with? */
+bool arch_mfn_is_ram(uint64_t mfn);
+/* The CPU's physical address width (CPUID 0x80000008), 36 if unknown. */
+extern unsigned int cpu_phys_addr_bits;
+#endif
 #endif
