@@ -39,7 +39,8 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
     shared->owner = id;
     shared->count_info = 1;
-    shared->type_info = 0;
+    /* Writable for good, so that it can never be made a page table (as Xen). */
+    shared->type_info = PGT_writable | PGT_validated | 1;
     d->state = DOMAIN_BUILDING;
     d->page_lock = (spinlock_t)SPINLOCK_INIT;
     d->page_list_head = PAGE_LIST_NULL;

@@ -368,6 +368,9 @@ static void update_va_mapping_cases(void)
     rc = uvm(si_va, frame_pte(start_info->shared_info >> PAGE_SHIFT, PTE_P | PTE_RW), UVMF_INVLPG);
     check("update_va_mapping.shared_info", "rc=0 flags=0x10000000000007", "rc=%ld flags=%#lx", rc,
           pte_flags(si_va));
+    /* hv's pages shared with the guest can never become page tables. */
+    check_rc("mmuext_op.pin_l1.shared_info",
+             ext(MMUEXT_PIN_L1_TABLE, start_info->shared_info >> PAGE_SHIFT, 0), -XEN_EINVAL);
     if (rc == 0)
         shinfo = (shared_info_t *)si_va;
 
