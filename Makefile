@@ -53,7 +53,7 @@ $(ABI_INCLUDE)/xen:
 
 # --- pvkernel and the kernels built on it -----------------------------------
 PVKERNEL_SOURCES := pvkernel/head.S pvkernel/notes.S pvkernel/start.c pvkernel/console.c \
-    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S pvkernel/mm.c lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
+    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S pvkernel/mm.c pvkernel/events.c pvkernel/time.c lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include -Ilib
 
 # $(call pv_kernel,NAME,SOURCES): build/NAME, a PV kernel image on pvkernel.

@@ -1,5 +1,6 @@
 /* pvkernel's trap table and exception dispatch (see include/pvkernel/traps.h). */
 #include <pvkernel/traps.h>
+#include <pvkernel/events.h>
 #include <pvkernel/console.h>
 #include <pvkernel/hypercall.h>
 #include <pvkernel/kernel.h>
@@ -16,6 +17,14 @@ void pvkernel_trap(struct trap_frame *f);
 
 void pvkernel_trap(struct trap_frame *f)
 {
+    if (f->vector == EVENTS_VECTOR_UPCALL) {
+        events_upcall(f);
+        return;
+    }
+    if (f->vector == EVENTS_VECTOR_FAILSAFE) {
+        printk("pvkernel: failsafe callback at %04lx:%016lx\n", f->cs & 0xffff, f->rip);
+        pvkernel_exit(2);
+    }
     if (trap_hook && trap_hook(f))
         return;
     printk("pvkernel: unexpected %s (vector %lu, error code %#lx)\n", x86_exception_name(f->vector),

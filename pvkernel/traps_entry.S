@@ -37,6 +37,32 @@ trap_entry_\vector:
         TRAP_STUB 17, 1
         TRAP_STUB 19, 0
 
+/*
+ * The event callback: the same bounce frame without an error code; handed
+ * to pvkernel_trap as vector 256 (EVENTS_VECTOR_UPCALL in events.h).
+ */
+        .globl hypervisor_callback
+hypervisor_callback:
+        pop     %rcx
+        pop     %r11
+        push    $0
+        push    $256
+        jmp     trap_common
+
+/*
+ * The failsafe callback (a bad segment on the way back to the guest): the
+ * bounce frame also carries ds, es, fs, gs below rcx and r11; vector 257
+ * (EVENTS_VECTOR_FAILSAFE).
+ */
+        .globl failsafe_callback
+failsafe_callback:
+        pop     %rcx
+        pop     %r11
+        add     $32, %rsp
+        push    $0
+        push    $257
+        jmp     trap_common
+
 trap_common:
         push    %rdi
         push    %rsi

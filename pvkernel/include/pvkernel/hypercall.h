@@ -80,4 +80,31 @@ static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned int n
 {
     return hypercall2(__HYPERVISOR_multicall, calls, nr);
 }
+
+static inline long HYPERVISOR_set_callbacks(unsigned long event, unsigned long failsafe,
+                                            unsigned long syscall)
+{
+    return hypercall3(__HYPERVISOR_set_callbacks, event, failsafe, syscall);
+}
+
+static inline long HYPERVISOR_callback_op(int cmd, const void *arg)
+{
+    return hypercall2(__HYPERVISOR_callback_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+
+/* Absolute system time in ns; 0 cancels the single-shot timer. */
+static inline long HYPERVISOR_set_timer_op(uint64_t timeout)
+{
+    return hypercall1(__HYPERVISOR_set_timer_op, timeout);
+}
+
+static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, void *extra)
+{
+    return hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpuid, extra);
+}
 #endif
