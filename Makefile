@@ -68,6 +68,7 @@ $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
 $(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/conformance/priv_ops_cases.S))
 $(eval $(call pv_kernel,conformance/traps,tests/conformance/traps.c tests/conformance/traps_cases.S))
 $(eval $(call pv_kernel,conformance/mmu,tests/conformance/mmu.c tests/conformance/mmu_probe.S))
+$(eval $(call pv_kernel,conformance/events-time,tests/conformance/events_time.c))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 
