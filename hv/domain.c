@@ -8,6 +8,8 @@
 #include <hv/panic.h>
 #include <hv/hypercall.h>
 #include <hv/errno.h>
+#include <hv/smp.h>
+#include <hv/softirq.h>
 #include <xen-abi.h>
 #include <string.h>
 #include <asm/layout.h>
@@ -46,6 +48,11 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     d->page_list_head = PAGE_LIST_NULL;
     d->max_vcpus = max_vcpus;
     d->max_pages = UINT64_MAX;
+    if (evtchn_init_domain(d, EVTCHN_PORTS - 1)) {
+        free_hv_pages(d->shared_info, 1);
+        xfree(d);
+        return NULL;
+    }
     domains[id] = d;
     if (id == 0)
         hardware_domain = d;
@@ -174,4 +181,12 @@ int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order)
             domain_free_page(mfn + i);
     }
     return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    v->kicked = true;
+    /* A vCPU blocked on another CPU waits in hlt: interrupt it. */
+    if (v->blocked && v->processor != smp_processor_id())
+        arch_kick_cpu(v->processor);
 }

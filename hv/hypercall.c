@@ -4,6 +4,9 @@
  */
 #include <hv/hypercall.h>
 #include <hv/errno.h>
+#include <hv/domain.h>
+#include <hv/event.h>
+#include <asm/pv.h>
 #include <xen-abi.h>
 
 long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -21,6 +24,16 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_mmuext_op(a1, a2, a3, a4);
     case __HYPERVISOR_update_va_mapping:
         return do_update_va_mapping(a1, a2, a3);
+    case __HYPERVISOR_event_channel_op:
+        return do_event_channel_op(a1, a2);
+    case __HYPERVISOR_set_timer_op:
+        return do_set_timer_op(a1);
+    case __HYPERVISOR_vcpu_op:
+        return do_vcpu_op(a1, a2, a3);
+    case __HYPERVISOR_set_callbacks:
+        return do_set_callbacks(a1, a2, a3);
+    case __HYPERVISOR_callback_op:
+        return do_callback_op(a1, a2);
     case __HYPERVISOR_multicall:
         return do_multicall(a1, a2);
     case __HYPERVISOR_memory_op:

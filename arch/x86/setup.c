@@ -26,6 +26,7 @@
 #include <asm/apic.h>
 #include <asm/smp.h>
 #include <asm/time.h>
+#include <asm/rtc.h>
 #include <hv/timer.h>
 #include <string.h>
 #include <stdio.h>
@@ -156,6 +157,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     hpet_address = acpi_info.hpet_address;
     ioapic_init();
     time_calibrate();
+    rtc_init();
     lapic_init_bsp();
     bsp_percpu.apic_id = lapic_id();
     interrupts_init_cpu();

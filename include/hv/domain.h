@@ -9,6 +9,8 @@
 #include <hv/types.h>
 #include <hv/spinlock.h>
 #include <asm/domain.h>
+#include <hv/event.h>
+#include <hv/timer.h>
 
 typedef uint16_t domid_t_hv;
 
@@ -21,6 +23,19 @@ struct vcpu {
     unsigned int id;
     struct domain *domain;
     bool running;
+    bool up;
+    unsigned int processor; /* the CPU it runs on */
+    volatile bool blocked;  /* in SCHEDOP_block or SCHEDOP_poll */
+    volatile bool kicked;   /* an event arrived since it last looked */
+    uint32_t virq_to_port[HV_NR_VIRQS];
+    struct timer singleshot_timer; /* set_timer_op, VCPUOP_set_singleshot_timer */
+    struct timer periodic_timer;   /* VCPUOP_set_periodic_timer; 10 ms at start */
+    s_time_t periodic_period;
+    /* Runstate accounting (<xen/vcpu.h>), and where the guest wants a copy. */
+    int runstate;
+    s_time_t runstate_entry;
+    uint64_t runstate_time[4];
+    uint64_t runstate_guest;
     struct arch_vcpu arch;
 };
 
@@ -29,6 +44,7 @@ struct domain {
     bool privileged; /* dom0: SIF_PRIVILEGED */
     enum domain_state state;
     unsigned int shutdown_reason;
+    unsigned int shutdown_code; /* SCHEDOP_shutdown_code */
     spinlock_t page_lock;
     uint32_t page_list_head; /* frames owned, threaded through frame_table next/prev */
     uint64_t tot_pages;
@@ -36,6 +52,7 @@ struct domain {
     unsigned int max_vcpus;
     struct vcpu *vcpus[HV_MAX_VCPUS];
     void *shared_info; /* one page, hv's, shared with the guest */
+    struct evtchn_domain evtchn;
     struct arch_domain arch;
 };
 
@@ -57,6 +74,18 @@ struct domain *domain_by_id(domid_t_hv id);
 /* Shutdown (reason from <xen/sched.h>) and crash: the domain stops running. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
+/* Wakes v if it is blocked waiting for events. */
+void vcpu_kick(struct vcpu *v);
+/* Starts v's timers (the 10 ms default periodic timer) and runstate. */
+void vcpu_start_timers(struct vcpu *v);
+/* Runstate transitions (RUNSTATE_* of <xen/vcpu.h>). */
+void vcpu_runstate_change(struct vcpu *v, int state);
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
+long do_set_timer_op(uint64_t timeout);
+/* Arch hooks for blocking: the vCPU's event state, and waiting for an interrupt. */
+bool arch_vcpu_events_pending(struct vcpu *v);
+void arch_vcpu_enable_events(struct vcpu *v);
+void arch_wait_for_interrupt(void);
 extern struct domain *hardware_domain;
 
 /* Arch hooks: build dom0 from its boot modules (0 or -errno); run a vCPU here. */

@@ -308,8 +308,7 @@ static void setup_vcpu0(struct vcpu *v, const struct xen_notes *n, const struct 
     r->ss = FLAT_KERNEL_SS;
     v->arch.kernel_mode = true;
     /* Events start masked: the kernel unmasks them when it is ready. */
-    shared_info_t *shared = v->domain->shared_info;
-    shared->vcpu_info[v->id].evtchn_upcall_mask = 1;
+    pv_vcpu_info(v)->evtchn_upcall_mask = 1;
 }
 
 int dom0_build_pv(struct domain *d, const struct boot_module *kernel,

@@ -185,7 +185,7 @@ bool pv_emulate_cr_read(struct cpu_regs *regs, unsigned int cr, uint64_t *value)
                  X86_CR0_MP | X86_CR0_PE;
         return true;
     case 2:
-        *value = ((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id].arch.cr2;
+        *value = pv_vcpu_info(v)->arch.cr2;
         return true;
     case 3:
         *value = (v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user)

@@ -634,3 +634,14 @@ long do_vm_assist(uint64_t cmd, uint64_t type)
         return -ENOSYS;
     }
 }
+
+bool pv_get_writable_page(struct domain *d, uint64_t mfn)
+{
+    if (!get_page(mfn, d))
+        return false;
+    if (get_page_type(mfn, PGT_writable, d)) {
+        put_page(mfn);
+        return false;
+    }
+    return true;
+}

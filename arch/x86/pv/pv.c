@@ -87,8 +87,11 @@ void pv_syscall(struct cpu_regs *regs)
         domain_crash(v->domain, "return frame with bad selectors or non-canonical address");
     if (!domain_running(v))
         leave_guest();
-    /* Softirqs raised meanwhile run before the guest does. */
+    /* Softirqs raised meanwhile run before the guest does, then any event upcall. */
     do_softirq();
+    if (!domain_running(v))
+        leave_guest();
+    pv_deliver_events(regs);
 }
 
 static void show_guest_state(const struct vcpu *v, const struct cpu_regs *r)
@@ -143,6 +146,7 @@ void pv_before_return_to_guest(struct cpu_regs *regs)
     do_softirq();
     if (!domain_running(current_vcpu()))
         leave_guest();
+    pv_deliver_events(regs);
 }
 
 static void start_current_vcpu(void)
@@ -155,6 +159,10 @@ static void start_current_vcpu(void)
     wrmsr(MSR_SHADOW_GS_BASE, v->arch.gs_base_user);
     write_cr3(v->arch.guest_table << PAGE_SHIFT);
     v->running = true;
+    v->processor = this_cpu_id();
+    pv_update_wallclock(v->domain);
+    pv_update_time(v);
+    vcpu_start_timers(v);
     pv_enter_guest(frame);
 }
 
@@ -175,4 +183,21 @@ int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
 void arch_start_vcpu(struct vcpu *v)
 {
     pv_start_vcpu(v);
+}
+
+bool arch_vcpu_events_pending(struct vcpu *v)
+{
+    return pv_vcpu_info(v)->evtchn_upcall_pending;
+}
+
+void arch_vcpu_enable_events(struct vcpu *v)
+{
+    pv_vcpu_info(v)->evtchn_upcall_mask = 0;
+}
+
+void arch_wait_for_interrupt(void)
+{
+    safe_halt(); /* sti; hlt: an interrupt between the check and the halt still wakes it */
+    local_irq_disable();
+    do_softirq();
 }

@@ -19,11 +19,6 @@
 #define X86_EFLAGS_RF (1u << 16)
 #define X86_EFLAGS_VM (1u << 17)
 
-static vcpu_info_t *vcpu_info_of(const struct vcpu *v)
-{
-    return &((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id];
-}
-
 void pv_toggle_guest_mode(struct vcpu *v)
 {
     v->arch.kernel_mode = !v->arch.kernel_mode;
@@ -51,8 +46,8 @@ long do_set_trap_table(uint64_t traps)
 }
 
 /* Builds the bounce frame and points regs at handler; false if it cannot. */
-static bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
-                   uint32_t error_code, bool mask_events)
+bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
+            uint32_t error_code, bool mask_events)
 {
     uint64_t sp;
     uint64_t cs = regs->cs;
@@ -65,7 +60,7 @@ static bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool
     }
     sp &= ~0xfULL;
 
-    vcpu_info_t *vi = vcpu_info_of(v);
+    vcpu_info_t *vi = pv_vcpu_info(v);
     uint8_t saved_mask = vi->evtchn_upcall_mask;
     /* IF shows the virtual interrupt flag; the virtual IOPL is folded in only
      * with VMASST_TYPE_architectural_iopl, as on Xen. */
@@ -116,7 +111,7 @@ bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t er
         return false;
     }
     if (vector == 14) {
-        vcpu_info_of(v)->arch.cr2 = read_cr2();
+        pv_vcpu_info(v)->arch.cr2 = read_cr2();
         /* The guest kernel is told of its own faults as a kernel's: no user bit. */
         if (v->arch.kernel_mode)
             error_code &= ~4u;
@@ -157,7 +152,7 @@ long do_iret(struct cpu_regs *regs)
         regs->r11 = ctx.r11;
         regs->rcx = ctx.rcx;
     }
-    vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & X86_EFLAGS_IF);
+    pv_vcpu_info(v)->evtchn_upcall_mask = !(ctx.rflags & X86_EFLAGS_IF);
     /* The saved RAX becomes the result, which the exit path writes back. */
     return (long)ctx.rax;
 }
@@ -174,4 +169,9 @@ bool pv_return_frame_ok(const struct cpu_regs *regs)
      * canonical RIP and RSP. */
     bool cs_ok = regs->cs == FLAT_RING3_CS64 || regs->cs == FLAT_RING3_CS32;
     return cs_ok && regs->ss == FLAT_RING3_SS64 && canonical(regs->rip) && canonical(regs->rsp);
+}
+
+bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events)
+{
+    return bounce(current_vcpu(), regs, handler, false, 0, mask_events);
 }

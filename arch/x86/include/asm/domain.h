@@ -17,7 +17,10 @@ struct arch_vcpu {
     uint64_t guest_table_user;     /* MFN of the user L4; 0 if none */
     unsigned int iopl;             /* virtual IOPL, PHYSDEVOP_set_iopl */
     uint64_t kernel_ss, kernel_sp; /* stack_switch */
-    uint64_t event_callback, failsafe_callback, syscall_callback;
+    uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
+    bool event_callback_masks, failsafe_callback_masks, syscall_callback_masks;
+    vcpu_info_t *vcpu_info; /* VCPUOP_register_vcpu_info; NULL: shared_info's slot */
+    uint64_t vcpu_info_mfn;
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     struct trap_info traps[256];
 };

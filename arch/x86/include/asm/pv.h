@@ -47,6 +47,21 @@ int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value);
 /* A guest-kernel write fault at addr into one of its L1 tables; true if emulated. */
 bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr);
 long do_vm_assist(uint64_t cmd, uint64_t type);
+/* arch/x86/pv/traps.c: a bounce frame with no error code to handler. */
+bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
+            uint32_t error_code, bool mask_events);
+bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events);
+/* arch/x86/pv/events_time.c */
+vcpu_info_t *pv_vcpu_info(struct vcpu *v);
+void pv_update_time(struct vcpu *v);
+void pv_update_wallclock(struct domain *d);
+int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset);
+/* Delivers a pending, unmasked event upcall by bouncing to the event callback. */
+void pv_deliver_events(struct cpu_regs *regs);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
+long do_callback_op(uint64_t cmd, uint64_t arg);
+/* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
+bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 /* Can hv's exit path load this frame into the CPU without faulting? */
 bool pv_return_frame_ok(const struct cpu_regs *regs);
 

@@ -1,0 +1,159 @@
+/*
+ * Events and time for PV vCPUs on x86: where a vCPU's vcpu_info lives
+ * (shared_info, or a guest page after VCPUOP_register_vcpu_info), the time
+ * records (vcpu_time_info in pvclock form, version-protected, and the
+ * wallclock), event upcalls on every way back to the guest, and the
+ * callback registrations (set_callbacks, callback_op).
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+#include <asm/layout.h>
+#include <asm/percpu.h>
+#include <asm/rtc.h>
+#include <asm/time.h>
+#include <hv/errno.h>
+#include <hv/mm.h>
+#include <hv/timer.h>
+
+vcpu_info_t *pv_vcpu_info(struct vcpu *v)
+{
+    if (v->arch.vcpu_info)
+        return v->arch.vcpu_info;
+    return &((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id];
+}
+
+/* pvclock scale: ns = ((tsc delta) << shift (or >> -shift)) * mul >> 32. */
+static uint32_t time_mul;
+static int8_t time_shift;
+
+static void compute_time_scale(void)
+{
+    uint64_t tps = tsc_khz * 1000ULL;
+    int shift = 0;
+    while (tps > 2000000000ULL) {
+        tps >>= 1;
+        shift--;
+    }
+    while (tps <= 1000000000ULL) {
+        tps <<= 1;
+        shift++;
+    }
+    time_mul = (uint32_t)((1000000000ULL << 32) / tps);
+    time_shift = (int8_t)shift;
+}
+
+void pv_update_time(struct vcpu *v)
+{
+    if (!time_mul)
+        compute_time_scale();
+    struct vcpu_time_info *t = &pv_vcpu_info(v)->time;
+    /* Odd while changing: a guest reading meanwhile retries. */
+    __atomic_store_n(&t->version, t->version + 1, __ATOMIC_SEQ_CST);
+    t->tsc_timestamp = rdtsc();
+    t->system_time = (uint64_t)NOW();
+    t->tsc_to_system_mul = time_mul;
+    t->tsc_shift = time_shift;
+    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+    __atomic_store_n(&t->version, t->version + 1, __ATOMIC_SEQ_CST);
+}
+
+void pv_update_wallclock(struct domain *d)
+{
+    shared_info_t *s = d->shared_info;
+    __atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)rtc_boot_seconds;
+    s->wc_nsec = 0;
+    s->xen_wc_sec_hi = (uint32_t)(rtc_boot_seconds >> 32);
+    __atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_SEQ_CST);
+}
+
+int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset)
+{
+    if (v->arch.vcpu_info)
+        return -EINVAL; /* once only, as on Xen */
+    if (offset > PAGE_SIZE - sizeof(vcpu_info_t))
+        return -EINVAL;
+    if (!pv_get_writable_page(v->domain, mfn))
+        return -EINVAL;
+    vcpu_info_t *old = pv_vcpu_info(v);
+    vcpu_info_t *new = (vcpu_info_t *)((char *)__va(mfn << PAGE_SHIFT) + offset);
+    *new = *old;
+    v->arch.vcpu_info_mfn = mfn;
+    v->arch.vcpu_info = new;
+    /* Anything pending is redelivered through the new location. */
+    new->evtchn_upcall_pending = 1;
+    new->evtchn_pending_sel = ~0UL;
+    return 0;
+}
+
+void pv_deliver_events(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    vcpu_info_t *vi = pv_vcpu_info(v);
+    if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->arch.event_callback)
+        return;
+    /* As an interrupt: events are masked until the guest's iret unmasks them. */
+    pv_bounce_to(regs, v->arch.event_callback, true);
+}
+
+static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bool masks)
+{
+    switch (type) {
+    case CALLBACKTYPE_event:
+        v->arch.event_callback = address;
+        v->arch.event_callback_masks = masks;
+        return 0;
+    case CALLBACKTYPE_failsafe:
+        v->arch.failsafe_callback = address;
+        v->arch.failsafe_callback_masks = masks;
+        return 0;
+    case CALLBACKTYPE_syscall:
+        v->arch.syscall_callback = address;
+        v->arch.syscall_callback_masks = masks;
+        return 0;
+    case CALLBACKTYPE_nmi:
+        v->arch.nmi_callback = address;
+        return 0;
+    case CALLBACKTYPE_syscall32:
+    case CALLBACKTYPE_sysenter:
+        return 0; /* 32-bit entry points: accepted, never used by a 64-bit guest */
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
+{
+    struct vcpu *v = current_vcpu();
+    set_callback(v, CALLBACKTYPE_event, event, true);
+    set_callback(v, CALLBACKTYPE_failsafe, failsafe, true);
+    set_callback(v, CALLBACKTYPE_syscall, syscall, true);
+    return 0;
+}
+
+long do_callback_op(uint64_t cmd, uint64_t arg)
+{
+    struct vcpu *v = current_vcpu();
+    switch (cmd) {
+    case CALLBACKOP_register: {
+        struct callback_register reg;
+        if (copy_from_guest(&reg, arg, sizeof(reg)))
+            return -EFAULT;
+        return set_callback(v, reg.type, reg.address, reg.flags & CALLBACKF_mask_events);
+    }
+    case CALLBACKOP_unregister: {
+        struct callback_unregister unreg;
+        if (copy_from_guest(&unreg, arg, sizeof(unreg)))
+            return -EFAULT;
+        /* Only the NMI callback may be taken back, as on Xen. */
+        if (unreg.type == CALLBACKTYPE_nmi) {
+            v->arch.nmi_callback = 0;
+            return 0;
+        }
+        return unreg.type <= CALLBACKTYPE_syscall32 ? -EINVAL : -ENOSYS;
+    }
+    default:
+        return -ENOSYS;
+    }
+}
