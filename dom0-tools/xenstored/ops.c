@@ -346,7 +346,9 @@ static int do_directory_part(struct conn *c, struct txn *t, const struct xsd_soc
     if (!buf)
         return ENOMEM;
     memcpy(buf, gen, genlen);
-    memcpy(buf + genlen, n->children + off, stop - off);
+    /* A node without children has no child buffer at all (NULL): copy nothing. */
+    if (stop > off)
+        memcpy(buf + genlen, n->children + off, stop - off);
     if (last)
         buf[genlen + (stop - off)] = '\0';
     conn_reply(c, h, h->type, buf, genlen + (stop - off) + (last ? 1 : 0));
