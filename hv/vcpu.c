@@ -68,13 +68,24 @@ void vcpu_start_timers(struct vcpu *v)
     set_timer(&v->periodic_timer, NOW() + v->periodic_period);
 }
 
+/* Arms the single-shot timer; a deadline already past fires before the hypercall returns. */
+static void set_singleshot(struct vcpu *v, s_time_t deadline)
+{
+    if (deadline <= NOW()) {
+        stop_timer(&v->singleshot_timer);
+        timer_fired(v);
+        return;
+    }
+    set_timer(&v->singleshot_timer, deadline);
+}
+
 long do_set_timer_op(uint64_t timeout)
 {
     struct vcpu *v = current_vcpu();
     if (timeout == 0)
         stop_timer(&v->singleshot_timer);
     else
-        set_timer(&v->singleshot_timer, (s_time_t)timeout); /* in the past: fires at once */
+        set_singleshot(v, (s_time_t)timeout);
     return 0;
 }
 
@@ -100,7 +111,10 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         struct vcpu_register_runstate_memory_area area;
         if (copy_from_guest(&area, arg, sizeof(area)))
             return -EFAULT;
-        v->runstate_guest = (uint64_t)area.addr.h.p;
+        uint64_t addr = (uint64_t)area.addr.h.p;
+        if (addr && !guest_range_ok(addr, sizeof(struct vcpu_runstate_info)))
+            return -EFAULT;
+        v->runstate_guest = addr; /* NULL turns the copy off */
         update_runstate_area(v);
         return 0;
     }
@@ -124,9 +138,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         struct vcpu_set_singleshot_timer set;
         if (copy_from_guest(&set, arg, sizeof(set)))
             return -EFAULT;
-        if ((set.flags & VCPU_SSHOTTMR_future) && (s_time_t)set.timeout_abs_ns < NOW())
-            return -ETIME;
-        set_timer(&v->singleshot_timer, (s_time_t)set.timeout_abs_ns);
+        /* Xen 4.17 ignores VCPU_SSHOTTMR_future: a past deadline fires at once. */
+        set_singleshot(v, (s_time_t)set.timeout_abs_ns);
         return 0;
     }
     case VCPUOP_stop_singleshot_timer:

@@ -73,7 +73,7 @@ int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset)
     if (v->arch.vcpu_info)
         return -EINVAL; /* once only, as on Xen */
     if (offset > PAGE_SIZE - sizeof(vcpu_info_t))
-        return -EINVAL;
+        return -ENXIO; /* it would cross its page, as Xen answers */
     if (!pv_get_writable_page(v->domain, mfn))
         return -EINVAL;
     vcpu_info_t *old = pv_vcpu_info(v);
@@ -99,6 +99,9 @@ void pv_deliver_events(struct cpu_regs *regs)
 
 static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bool masks)
 {
+    /* A callback hv's iretq could not load is refused (the type is checked first). */
+    if (type <= CALLBACKTYPE_syscall32 && !guest_range_ok(address, 1))
+        return -EINVAL;
     switch (type) {
     case CALLBACKTYPE_event:
         v->arch.event_callback = address;
@@ -126,6 +129,7 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bo
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
 {
     struct vcpu *v = current_vcpu();
+    /* As on Xen: each address is taken if usable; bad ones are ignored. */
     set_callback(v, CALLBACKTYPE_event, event, true);
     set_callback(v, CALLBACKTYPE_failsafe, failsafe, true);
     set_callback(v, CALLBACKTYPE_syscall, syscall, true);
