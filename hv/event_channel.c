@@ -57,14 +57,9 @@ static bool test_bit(const xen_ulong_t *word, unsigned int bit)
     return __atomic_load_n(word, __ATOMIC_SEQ_CST) & (1UL << bit);
 }
 
-/* Marks port pending for d and, if unmasked, tells the vCPU it notifies. */
-static void set_pending(struct domain *d, uint32_t port)
+/* Tells the vCPU port notifies: its selector bit, upcall_pending, a kick. */
+static void notify_vcpu(struct domain *d, uint32_t port)
 {
-    shared_info_t *s = shared(d);
-    if (test_and_set(&s->evtchn_pending[port / 64], port % 64))
-        return;
-    if (test_bit(&s->evtchn_mask[port / 64], port % 64))
-        return;
     struct vcpu *v = d->vcpus[d->evtchn.ports[port].notify_vcpu];
     if (!v)
         return;
@@ -73,6 +68,16 @@ static void set_pending(struct domain *d, uint32_t port)
         vi->evtchn_upcall_pending = 1;
         vcpu_kick(v);
     }
+}
+
+/* Marks port pending for d and, if unmasked, tells the vCPU it notifies. */
+static void set_pending(struct domain *d, uint32_t port)
+{
+    shared_info_t *s = shared(d);
+    if (test_and_set(&s->evtchn_pending[port / 64], port % 64))
+        return;
+    if (!test_bit(&s->evtchn_mask[port / 64], port % 64))
+        notify_vcpu(d, port);
 }
 
 bool evtchn_port_pending(struct domain *d, uint32_t port)
@@ -321,16 +326,8 @@ static long op_unmask(struct domain *d, uint64_t arg)
     shared_info_t *s = shared(d);
     __atomic_fetch_and(&s->evtchn_mask[u.port / 64], ~(1UL << (u.port % 64)), __ATOMIC_SEQ_CST);
     /* Pending while masked: deliver now. */
-    if (test_bit(&s->evtchn_pending[u.port / 64], u.port % 64)) {
-        struct vcpu *v = d->vcpus[d->evtchn.ports[u.port].notify_vcpu];
-        if (v) {
-            vcpu_info_t *vi = pv_vcpu_info(v);
-            if (!test_and_set(&vi->evtchn_pending_sel, u.port / 64)) {
-                vi->evtchn_upcall_pending = 1;
-                vcpu_kick(v);
-            }
-        }
-    }
+    if (test_bit(&s->evtchn_pending[u.port / 64], u.port % 64))
+        notify_vcpu(d, u.port);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <pvkernel/test.h>
 #include <pvkernel/console.h>
 #include <stdio.h>
+#include <string.h>
 
 static unsigned int passed, failed;
 
@@ -17,6 +18,21 @@ void test_result(const char *name, bool ok, const char *fmt, ...)
         passed++;
     else
         failed++;
+}
+
+void test_check(const char *name, const char *expected, const char *fmt, ...)
+{
+    char observed[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(observed, sizeof(observed), fmt, ap);
+    va_end(ap);
+    test_result(name, strcmp(observed, expected) == 0, "%s", observed);
+}
+
+void test_check_rc(const char *name, long rc, long expected)
+{
+    test_result(name, rc == expected, "%ld", rc);
 }
 
 int test_summary(void)

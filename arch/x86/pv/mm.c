@@ -242,6 +242,19 @@ static void put_lne_refs(uint64_t e)
         put_page_and_type(pte_mfn(e));
 }
 
+/* Drops the references held by the first `count` entries of a level-`level` table. */
+static void put_entries(const uint64_t *t, unsigned int level, unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        if (level == 4 && is_hv_l4_slot(i))
+            continue;
+        if (level == 1)
+            put_l1e_refs(t[i]);
+        else
+            put_lne_refs(t[i]);
+    }
+}
+
 /* Validates every entry of a candidate page table, adjusting them as Xen does. */
 static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
 {
@@ -255,15 +268,7 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
         }
         int rc = level == 1 ? get_l1e_refs(t[i], d) : get_lne_refs(t[i], level, d);
         if (rc) {
-            /* Undo the entries already taken. */
-            while (i--) {
-                if (level == 4 && is_hv_l4_slot(i))
-                    continue;
-                if (level == 1)
-                    put_l1e_refs(t[i]);
-                else
-                    put_lne_refs(t[i]);
-            }
+            put_entries(t, level, i); /* undo the entries already taken */
             return rc;
         }
         t[i] = level == 1 ? adjust_l1e(t[i]) : adjust_lne(t[i], level);
@@ -273,15 +278,7 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
 
 static void release_table(uint64_t mfn, unsigned int level)
 {
-    uint64_t *t = table_of(mfn);
-    for (unsigned int i = 0; i < 512; i++) {
-        if (level == 4 && is_hv_l4_slot(i))
-            continue;
-        if (level == 1)
-            put_l1e_refs(t[i]);
-        else
-            put_lne_refs(t[i]);
-    }
+    put_entries(table_of(mfn), level, 512);
 }
 
 /* Replaces the entry at index i of table mfn (a validated level-`level` table). */

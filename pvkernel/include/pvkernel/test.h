@@ -15,6 +15,12 @@
 
 void test_result(const char *name, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Passes if the observed text (formatted) equals Xen 4.17's, `expected`. */
+void test_check(const char *name, const char *expected, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Passes if a return code equals `expected`; prints the code. */
+void test_check_rc(const char *name, long rc, long expected);
+
 /* Prints the closing line; returns 0 if every case passed, else 1. */
 int test_summary(void);
 
