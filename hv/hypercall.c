@@ -24,6 +24,16 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_mmuext_op(a1, a2, a3, a4);
     case __HYPERVISOR_update_va_mapping:
         return do_update_va_mapping(a1, a2, a3);
+    case __HYPERVISOR_set_segment_base:
+        return do_set_segment_base(a1, a2);
+    case __HYPERVISOR_stack_switch:
+        return do_stack_switch(a1, a2);
+    case __HYPERVISOR_fpu_taskswitch:
+        return do_fpu_taskswitch(a1);
+    case __HYPERVISOR_set_debugreg:
+        return do_set_debugreg(a1, a2);
+    case __HYPERVISOR_get_debugreg:
+        return do_get_debugreg(a1);
     case __HYPERVISOR_event_channel_op:
         return do_event_channel_op(a1, a2);
     case __HYPERVISOR_set_timer_op:

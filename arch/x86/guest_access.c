@@ -55,8 +55,27 @@ int copy_to_guest(uint64_t guest_dst, const void *src, size_t len)
     return raw_copy_guest((void *)guest_dst, src, len) ? -EFAULT : 0;
 }
 
-void cpu_protection_init(void)
+/* Guests use x87, SSE and (where present) XSAVE state: enable them in CR0/CR4/XCR0. */
+static void cpu_fpu_init(void)
 {
+    uint32_t a, b, c, d;
+    write_cr0((read_cr0() & ~(uint64_t)(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);
+    uint64_t cr4 = read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    cpuid(1, &a, &b, &c, &d);
+    bool xsave = c & (1u << 26);
+    if (xsave)
+        cr4 |= X86_CR4_OSXSAVE;
+    write_cr4(cr4);
+    if (xsave) {
+        cpuid_count(0xd, 0, &a, &b, &c, &d);
+        uint64_t xcr0 = a & 0x7; /* x87, SSE, AVX: the state a PV guest may use */
+        __asm__ __volatile__("xsetbv" ::"a"((uint32_t)xcr0), "d"(0u), "c"(0u));
+    }
+}
+
+void cpu_features_init(void)
+{
+    cpu_fpu_init();
     uint32_t a, b, c, d;
     cpuid(0, &a, &b, &c, &d);
     if (a < 7)

@@ -147,7 +147,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     cpu_desc_init(&bsp_percpu.desc, boot_stack);
     idt_init(HV_CS64); /* secondary CPUs load their runtime GDT before enabling interrupts */
     pv_cpu_init(0);
-    cpu_protection_init();
+    cpu_features_init();
     m2p_init(max_page);
     printk("CPU 0: GDT, TSS and IST stacks (NMI, #DF, #MC, #DB) loaded\n");
 

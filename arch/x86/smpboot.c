@@ -170,7 +170,7 @@ static void ap_start(struct percpu *p)
     write_cr3(hv_l4_pa); /* leave the trampoline's identity map behind */
     cpu_desc_init(&p->desc, p->stack_block);
     pv_cpu_init(p->id);
-    cpu_protection_init();
+    cpu_features_init();
     p->apic_id = lapic_id();
     lapic_init_ap();
     timers_init_cpu(p->id);

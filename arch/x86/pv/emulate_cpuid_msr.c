@@ -182,7 +182,7 @@ bool pv_emulate_cr_read(struct cpu_regs *regs, unsigned int cr, uint64_t *value)
     switch (cr) {
     case 0:
         *value = X86_CR0_PG | X86_CR0_AM | X86_CR0_WP | X86_CR0_NE | (1u << 4) /* ET */ |
-                 X86_CR0_MP | X86_CR0_PE;
+                 X86_CR0_MP | X86_CR0_PE | (v->arch.fpu_ts ? X86_CR0_TS : 0);
         return true;
     case 2:
         *value = pv_vcpu_info(v)->arch.cr2;

@@ -27,6 +27,18 @@ static bool iopl_ok(const struct vcpu *v)
     return v->arch.iopl >= (v->arch.kernel_mode ? 1u : 3u);
 }
 
+/* PHYSDEVOP_set_iobitmap: a clear bit lets the port through, as in a TSS bitmap. */
+static bool guest_bitmap_allows(struct vcpu *v, unsigned int port, unsigned int bytes)
+{
+    if (!v->arch.iobmp || port + bytes > v->arch.iobmp_limit)
+        return false;
+    uint16_t bits;
+    if (copy_from_guest(&bits, v->arch.iobmp + port / 8, sizeof(bits)))
+        return false;
+    unsigned int mask = ((1u << bytes) - 1) << (port & 7);
+    return (bits & mask) == 0;
+}
+
 static bool ioports_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
 {
     for (unsigned int p = port; p < port + bytes; p++)
@@ -114,6 +126,13 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
             r->rip += i;
             return true;
         }
+        if (op2 == 0x06) { /* clts: as fpu_taskswitch(0) */
+            if (!v->arch.kernel_mode)
+                return false;
+            do_fpu_taskswitch(0);
+            r->rip += i;
+            return true;
+        }
         if (op2 == 0x20 && i < len && (insn[i] >> 6) == 3) { /* mov %crN, reg */
             unsigned int cr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
             if (rex & 4)
@@ -158,7 +177,7 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
     }
     in = !(op & 2);
     bytes = (op & 1) ? (opsize16 ? 2 : 4) : 1;
-    if (!iopl_ok(v))
+    if (!iopl_ok(v) && !guest_bitmap_allows(v, port, bytes))
         return false;
 
     if (ioports_permitted(v->domain, port, bytes)) {

@@ -22,6 +22,16 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
         v->arch.iopl = set.iopl;
         return 0;
     }
+    case PHYSDEVOP_set_iobitmap: {
+        struct physdev_set_iobitmap set;
+        if (copy_from_guest(&set, arg, sizeof(set)))
+            return -EFAULT;
+        if (set.nr_ports > 65536)
+            return -EINVAL;
+        v->arch.iobmp = (uint64_t)set.bitmap.p;
+        v->arch.iobmp_limit = set.nr_ports;
+        return 0;
+    }
     default:
         return -ENOSYS;
     }

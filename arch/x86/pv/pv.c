@@ -120,6 +120,12 @@ void pv_guest_exception(struct cpu_regs *regs)
         pv_before_return_to_guest(regs);
         return;
     }
+    if (regs->vector == 7 && pv_handle_nm(regs)) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    if (regs->vector == 1)
+        pv_record_debug_status();
     if (regs->vector == 6 && pv_emulate_forced_cpuid(regs)) {
         pv_before_return_to_guest(regs);
         return;

@@ -20,6 +20,10 @@ struct arch_vcpu {
     uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
     bool event_callback_masks, failsafe_callback_masks, syscall_callback_masks;
     vcpu_info_t *vcpu_info; /* VCPUOP_register_vcpu_info; NULL: shared_info's slot */
+    bool fpu_ts;            /* the guest's virtual CR0.TS (fpu_taskswitch) */
+    uint64_t debugreg[8];   /* set_debugreg */
+    uint64_t iobmp;         /* PHYSDEVOP_set_iobitmap: guest address, 0 if none */
+    uint32_t iobmp_limit;   /* ports it covers */
     uint64_t vcpu_info_mfn;
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     struct trap_info traps[256];

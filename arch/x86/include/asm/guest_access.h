@@ -22,6 +22,6 @@ unsigned long raw_copy_guest(void *dst, const void *src, unsigned long len);
 /* Finds the fixup of a faulting hv instruction; 0 if there is none. */
 uint64_t search_exception_table(uint64_t rip);
 extern bool cpu_has_smap;
-/* Turns SMEP and SMAP on where the CPU has them (each CPU). */
-void cpu_protection_init(void);
+/* Per CPU: x87/SSE/XSAVE state enabled for guests; SMEP and SMAP on where present. */
+void cpu_features_init(void);
 #endif

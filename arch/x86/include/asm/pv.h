@@ -60,6 +60,14 @@ int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset);
 void pv_deliver_events(struct cpu_regs *regs);
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
 long do_callback_op(uint64_t cmd, uint64_t arg);
+/* arch/x86/pv/cpu_state.c */
+long do_set_segment_base(uint64_t which, uint64_t base);
+long do_stack_switch(uint64_t ss, uint64_t sp);
+long do_fpu_taskswitch(uint64_t set);
+long do_set_debugreg(uint64_t reg, uint64_t value);
+long do_get_debugreg(uint64_t reg);
+bool pv_handle_nm(struct cpu_regs *regs);
+void pv_record_debug_status(void);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 /* Can hv's exit path load this frame into the CPU without faulting? */

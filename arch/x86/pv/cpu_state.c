@@ -1,0 +1,180 @@
+/*
+ * A PV vCPU's processor state that guests set through hypercalls rather
+ * than privileged instructions: segment bases (set_segment_base), the
+ * kernel stack for user-to-kernel transitions (stack_switch), the lazy-FPU
+ * TS flag (fpu_taskswitch, clts, #NM) and the debug registers
+ * (set_debugreg/get_debugreg), with Xen's checks.  hv itself never touches
+ * the FPU, SSE or debug registers, so a vCPU's values stay live in the CPU
+ * while it runs.
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+#include <asm/processor-flags.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+long do_set_segment_base(uint64_t which, uint64_t base)
+{
+    struct vcpu *v = current_vcpu();
+    switch (which) {
+    case SEGBASE_FS:
+        if (!canonical(base))
+            return -EINVAL;
+        wrmsr(MSR_FS_BASE, base);
+        v->arch.fs_base = base;
+        return 0;
+    case SEGBASE_GS_USER:
+        if (!canonical(base))
+            return -EINVAL;
+        /* In kernel mode the user's GS base waits in the shadow register. */
+        wrmsr(v->arch.kernel_mode ? MSR_SHADOW_GS_BASE : MSR_GS_BASE, base);
+        v->arch.gs_base_user = base;
+        return 0;
+    case SEGBASE_GS_KERNEL:
+        if (!canonical(base))
+            return -EINVAL;
+        wrmsr(v->arch.kernel_mode ? MSR_GS_BASE : MSR_SHADOW_GS_BASE, base);
+        v->arch.gs_base_kernel = base;
+        return 0;
+    case SEGBASE_GS_USER_SEL: {
+        /* Load the user's %gs selector: a selector that cannot be loaded gives null. */
+        uint16_t sel = (uint16_t)base;
+        if (sel != 0 && sel != FLAT_RING3_DS32 && sel != FLAT_RING3_DS64)
+            sel = 0;
+        __asm__ __volatile__("swapgs\n\t"
+                             "mov %w0, %%gs\n\t"
+                             "swapgs" ::"r"(sel));
+        return 0;
+    }
+    default:
+        return -EINVAL;
+    }
+}
+
+long do_stack_switch(uint64_t ss, uint64_t sp)
+{
+    struct vcpu *v = current_vcpu();
+    /* The selector is forced to guest privilege, as Xen's fixup does. */
+    v->arch.kernel_ss = ss | 3;
+    v->arch.kernel_sp = sp;
+    return 0;
+}
+
+long do_fpu_taskswitch(uint64_t set)
+{
+    struct vcpu *v = current_vcpu();
+    v->arch.fpu_ts = set != 0;
+    write_cr0(set ? read_cr0() | X86_CR0_TS : read_cr0() & ~(uint64_t)X86_CR0_TS);
+    return 0;
+}
+
+/* #NM from the guest: with its virtual TS set it is the guest's to handle. */
+bool pv_handle_nm(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    if (v->arch.fpu_ts)
+        return false; /* bounced to the guest's trap table */
+    write_cr0(read_cr0() & ~(uint64_t)X86_CR0_TS);
+    return true;
+}
+
+#define DR_STATUS_RESERVED_ONE  0xffff0ff0UL
+#define DR_STATUS_RESERVED_ZERO 0xffffffff00001000UL
+#define DR_CONTROL_RESERVED     0xffffffff0000dc00UL /* bits 10-12, 14-15 and above 31 */
+#define DR_GENERAL_DETECT       (1UL << 13)
+
+static void load_dr(unsigned int reg, uint64_t value)
+{
+    switch (reg) {
+    case 0:
+        __asm__ __volatile__("mov %0, %%db0" ::"r"(value));
+        break;
+    case 1:
+        __asm__ __volatile__("mov %0, %%db1" ::"r"(value));
+        break;
+    case 2:
+        __asm__ __volatile__("mov %0, %%db2" ::"r"(value));
+        break;
+    case 3:
+        __asm__ __volatile__("mov %0, %%db3" ::"r"(value));
+        break;
+    case 6:
+        __asm__ __volatile__("mov %0, %%db6" ::"r"(value));
+        break;
+    case 7:
+        __asm__ __volatile__("mov %0, %%db7" ::"r"(value));
+        break;
+    }
+}
+
+static uint64_t read_dr6(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%db6, %0" : "=r"(v));
+    return v;
+}
+
+long do_set_debugreg(uint64_t reg, uint64_t value)
+{
+    struct vcpu *v = current_vcpu();
+    switch (reg) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+        /* A breakpoint may only watch guest addresses. */
+        if (!guest_range_ok(value, sizeof(long)))
+            return -EPERM;
+        break;
+    case 6:
+        value = (value & ~DR_STATUS_RESERVED_ZERO) | DR_STATUS_RESERVED_ONE;
+        break;
+    case 7:
+        if (value & DR_CONTROL_RESERVED)
+            return -EINVAL;
+        if (value & DR_GENERAL_DETECT)
+            return -EPERM;
+        /* I/O breakpoints (R/W = 2) need CR4.DE, which hv does not give guests. */
+        for (unsigned int i = 0; i < 4; i++)
+            if ((value & (3UL << (i * 2))) && ((value >> (16 + i * 4)) & 3) == 2)
+                return -EPERM;
+        value |= 0x400; /* bit 10 reads as one */
+        break;
+    default:
+        return -EINVAL;
+    }
+    v->arch.debugreg[reg] = value;
+    load_dr((unsigned int)reg, value);
+    return 0;
+}
+
+long do_get_debugreg(uint64_t reg)
+{
+    struct vcpu *v = current_vcpu();
+    switch (reg) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 7:
+        return (long)v->arch.debugreg[reg];
+    case 6:
+        return (long)((v->arch.debugreg[6] & ~DR_STATUS_RESERVED_ZERO) | DR_STATUS_RESERVED_ONE);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* #DB from the guest: its DR6 records why, for get_debugreg(6). */
+void pv_record_debug_status(void)
+{
+    struct vcpu *v = current_vcpu();
+    v->arch.debugreg[6] = read_dr6();
+    load_dr(6, DR_STATUS_RESERVED_ONE);
+}
