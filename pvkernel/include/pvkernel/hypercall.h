@@ -107,4 +107,30 @@ static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, void *extra)
 {
     return hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpuid, extra);
 }
+
+static inline long HYPERVISOR_stack_switch(unsigned long ss, unsigned long sp)
+{
+    return hypercall2(__HYPERVISOR_stack_switch, ss, sp);
+}
+
+static inline long HYPERVISOR_fpu_taskswitch(int set)
+{
+    return hypercall1(__HYPERVISOR_fpu_taskswitch, set);
+}
+
+static inline long HYPERVISOR_set_debugreg(int reg, unsigned long value)
+{
+    return hypercall2(__HYPERVISOR_set_debugreg, reg, value);
+}
+
+/* The register's value, or a negative errno (indistinguishable from some values). */
+static inline unsigned long HYPERVISOR_get_debugreg(int reg)
+{
+    return (unsigned long)hypercall1(__HYPERVISOR_get_debugreg, reg);
+}
+
+static inline long HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
+{
+    return hypercall2(__HYPERVISOR_set_segment_base, which, base);
+}
 #endif
