@@ -69,6 +69,7 @@ $(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/
 $(eval $(call pv_kernel,conformance/traps,tests/conformance/traps.c tests/conformance/traps_cases.S))
 $(eval $(call pv_kernel,conformance/mmu,tests/conformance/mmu.c tests/conformance/mmu_probe.S))
 $(eval $(call pv_kernel,conformance/events-time,tests/conformance/events_time.c))
+$(eval $(call pv_kernel,conformance/cpu-state,tests/conformance/cpu_state.c tests/conformance/cpu_state_cases.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 
