@@ -13,7 +13,7 @@ from harness import CaseFailure, case
 KERNELS = ["start-of-day", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
-HV_XFAIL = {"cpu-state": "segment bases, stack switch, FPU and debug registers are being implemented on hv (issue 3)"}
+HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on
 DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus=1"
 MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")

@@ -43,13 +43,24 @@ long do_set_segment_base(uint64_t which, uint64_t base)
         v->arch.gs_base_kernel = base;
         return 0;
     case SEGBASE_GS_USER_SEL: {
-        /* Load the user's %gs selector: a selector that cannot be loaded gives null. */
+        /* The user's %gs selector, with guest privilege; one the CPU refuses
+         * to load leaves the null selector (the fixup below), as on Xen. */
         uint16_t sel = (uint16_t)base;
-        if (sel != 0 && sel != FLAT_RING3_DS32 && sel != FLAT_RING3_DS64)
-            sel = 0;
-        __asm__ __volatile__("swapgs\n\t"
-                             "mov %w0, %%gs\n\t"
-                             "swapgs" ::"r"(sel));
+        if (sel > 3)
+            sel |= 3;
+        __asm__ __volatile__("swapgs\n"
+                             "1:\tmov %w0, %%gs\n"
+                             "2:\tswapgs\n\t"
+                             ".pushsection .ex_table, \"a\"\n\t"
+                             ".balign 8\n\t"
+                             ".quad 1b, 3f\n\t"
+                             ".popsection\n\t"
+                             ".pushsection .text.fixup, \"ax\"\n"
+                             "3:\txor %%eax, %%eax\n\t"
+                             "mov %%eax, %%gs\n\t"
+                             "jmp 2b\n\t"
+                             ".popsection" ::"r"(sel)
+                             : "rax", "memory");
         return 0;
     }
     default:
@@ -66,6 +77,18 @@ long do_stack_switch(uint64_t ss, uint64_t sp)
     return 0;
 }
 
+/* The debug registers a vCPU starts with (DR6 and DR7 reserved bits read as one). */
+#define DR_STATUS_RESERVED_ONE  0xffff0ff0UL
+#define DR_STATUS_RESERVED_ZERO 0x00001000UL /* bit 12 */
+#define DR_CONTROL_IGNORED      0x0000d800UL /* bits 11-12, 14-15: cleared quietly */
+#define DR_GENERAL_DETECT       (1UL << 13)
+
+void pv_init_debugregs(struct vcpu *v)
+{
+    v->arch.debugreg[6] = DR_STATUS_RESERVED_ONE;
+    v->arch.debugreg[7] = 0x400;
+}
+
 long do_fpu_taskswitch(uint64_t set)
 {
     struct vcpu *v = current_vcpu();
@@ -78,16 +101,14 @@ long do_fpu_taskswitch(uint64_t set)
 bool pv_handle_nm(struct cpu_regs *regs)
 {
     struct vcpu *v = current_vcpu();
-    if (v->arch.fpu_ts)
+    if (v->arch.fpu_ts) {
+        /* As Xen: the guest's handler runs with its virtual TS clear. */
+        v->arch.fpu_ts = false;
         return false; /* bounced to the guest's trap table */
+    }
     write_cr0(read_cr0() & ~(uint64_t)X86_CR0_TS);
     return true;
 }
-
-#define DR_STATUS_RESERVED_ONE  0xffff0ff0UL
-#define DR_STATUS_RESERVED_ZERO 0xffffffff00001000UL
-#define DR_CONTROL_RESERVED     0xffffffff0000dc00UL /* bits 10-12, 14-15 and above 31 */
-#define DR_GENERAL_DETECT       (1UL << 13)
 
 static void load_dr(unsigned int reg, uint64_t value)
 {
@@ -120,34 +141,42 @@ static uint64_t read_dr6(void)
     return v;
 }
 
+/*
+ * set_debugreg as Xen: DR4/DR5 are DR6/DR7 (the guest's CR4.DE is clear),
+ * unknown registers -ENODEV, breakpoints on guest addresses only (-EPERM),
+ * no bits above 31 in DR6/DR7 (-EINVAL), DR7's reserved bits cleared
+ * quietly, general detect and I/O breakpoints refused (-EPERM).
+ */
 long do_set_debugreg(uint64_t reg, uint64_t value)
 {
     struct vcpu *v = current_vcpu();
+    if (reg == 4 || reg == 5)
+        reg += 2;
     switch (reg) {
     case 0:
     case 1:
     case 2:
     case 3:
-        /* A breakpoint may only watch guest addresses. */
         if (!guest_range_ok(value, sizeof(long)))
             return -EPERM;
         break;
     case 6:
+        if (value >> 32)
+            return -EINVAL;
         value = (value & ~DR_STATUS_RESERVED_ZERO) | DR_STATUS_RESERVED_ONE;
         break;
     case 7:
-        if (value & DR_CONTROL_RESERVED)
+        if (value >> 32)
             return -EINVAL;
         if (value & DR_GENERAL_DETECT)
             return -EPERM;
-        /* I/O breakpoints (R/W = 2) need CR4.DE, which hv does not give guests. */
         for (unsigned int i = 0; i < 4; i++)
             if ((value & (3UL << (i * 2))) && ((value >> (16 + i * 4)) & 3) == 2)
                 return -EPERM;
-        value |= 0x400; /* bit 10 reads as one */
+        value = (value & ~DR_CONTROL_IGNORED) | 0x400; /* bit 10 reads as one */
         break;
     default:
-        return -EINVAL;
+        return -ENODEV;
     }
     v->arch.debugreg[reg] = value;
     load_dr((unsigned int)reg, value);
@@ -157,18 +186,11 @@ long do_set_debugreg(uint64_t reg, uint64_t value)
 long do_get_debugreg(uint64_t reg)
 {
     struct vcpu *v = current_vcpu();
-    switch (reg) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
-    case 7:
-        return (long)v->arch.debugreg[reg];
-    case 6:
-        return (long)((v->arch.debugreg[6] & ~DR_STATUS_RESERVED_ZERO) | DR_STATUS_RESERVED_ONE);
-    default:
-        return -EINVAL;
-    }
+    if (reg == 4 || reg == 5)
+        reg += 2;
+    if (reg > 7)
+        return -ENODEV;
+    return (long)v->arch.debugreg[reg];
 }
 
 /* #DB from the guest: its DR6 records why, for get_debugreg(6). */

@@ -133,6 +133,29 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
             r->rip += i;
             return true;
         }
+        if ((op2 == 0x21 || op2 == 0x23) && i < len && (insn[i] >> 6) == 3) {
+            /* mov %drN, reg / mov reg, %drN: through get/set_debugreg's rules */
+            unsigned int dr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
+            if (rex & 1)
+                reg += 8;
+            if (rex & 4)
+                dr += 8; /* DR8-15 do not exist: -ENODEV below, so a fault */
+            uint64_t *const gprs[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+                                        &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+                                        &r->r12, &r->r13, &r->r14, &r->r15};
+            if (!v->arch.kernel_mode)
+                return false;
+            if (op2 == 0x21) {
+                long value = do_get_debugreg(dr);
+                if (value < 0 && value >= -4095)
+                    return false;
+                *gprs[reg] = (uint64_t)value;
+            } else if (do_set_debugreg(dr, *gprs[reg])) {
+                return false;
+            }
+            r->rip += i + 1;
+            return true;
+        }
         if (op2 == 0x20 && i < len && (insn[i] >> 6) == 3) { /* mov %crN, reg */
             unsigned int cr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
             if (rex & 4)

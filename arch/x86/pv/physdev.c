@@ -28,6 +28,10 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (set.nr_ports > 65536)
             return -EINVAL;
+        /* As Xen's access check: the bitmap must start at a guest address (NULL allowed). */
+        uint64_t bitmap = (uint64_t)set.bitmap.p;
+        if (bitmap && !guest_range_ok(bitmap, 1))
+            return -EINVAL;
         v->arch.iobmp = (uint64_t)set.bitmap.p;
         v->arch.iobmp_limit = set.nr_ports;
         return 0;

@@ -166,6 +166,7 @@ static void start_current_vcpu(void)
     write_cr3(v->arch.guest_table << PAGE_SHIFT);
     v->running = true;
     v->processor = this_cpu_id();
+    pv_init_debugregs(v);
     pv_update_wallclock(v->domain);
     pv_update_time(v);
     vcpu_start_timers(v);
