@@ -23,20 +23,19 @@ HV_SOURCES := \
     arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c \
     lib/elf/elf_image.c lib/elf/xen_notes.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
-    hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/abi_check.c \
+    hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/gunzip.c hv/abi_check.c \
     lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 
-HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -Ilib -I$(LIBFDT_DIR)
+HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -Ilib -I$(LIBFDT_DIR) -I$(ZLIB_DIR)
 
-$(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS),$(LIBFDT_LIB)))
+$(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS),$(LIBFDT_LIB) $(ZLIB_LIB)))
 
-# libfdt headers must exist before any hv object is compiled.
-$(hv_OBJS): | $(LIBFDT_LIB)
+# libfdt's and zlib's headers must exist before any hv object is compiled.
+$(hv_OBJS): | $(LIBFDT_LIB) $(ZLIB_LIB)
 
 hv: $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/third_party/.checked pv-kernels
 
-# zlib has no user in hv yet (the dom0 builder is next): build it anyway and
-# prove both libraries link against nothing but the freestanding libc.
+# Prove both libraries link against nothing but the freestanding libc.
 LIBC_OBJS := $(filter $(BUILD)/obj/hv/lib/libc/%,$(hv_OBJS))
 $(BUILD)/third_party/.checked: $(LIBFDT_LIB) $(ZLIB_LIB) $(LIBC_OBJS) scripts/check-freestanding.sh
 	@sh scripts/check-freestanding.sh "$(LIBC_OBJS)" $(LIBFDT_LIB) $(ZLIB_LIB)

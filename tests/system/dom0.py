@@ -1,5 +1,6 @@
 """dom0 on hv: what happens when it crashes or stops."""
 
+import gzip
 import os
 
 import harness
@@ -67,3 +68,58 @@ def _(t):
 def _(t):
     """iret with hv's own code selector: the domain crashes, hv does not."""
     hostile_iret(t, "cs")
+
+
+def gzip_refused(t, name, damage, message):
+    """A damaged gzip dom0 kernel is refused with a reason; hv panics as
+    Xen does ("Could not set up DOM0 guest OS") and, with noreboot, still
+    answers debug keys: no fault inside hv."""
+    source = kernel("crash-ud2")
+    t.require_file(source, "make builds it")
+    with open(source, "rb") as f:
+        data = bytearray(gzip.compress(f.read(), mtime=0))
+    damage(data)
+    image = os.path.join(t.tmpdir, name + ".gz")
+    with open(image, "wb") as f:
+        f.write(data)
+    vm = t.boot("hv", cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
+    vm.expect(r"^\(hv\) Dom0 kernel: %s$" % message)
+    vm.expect(r"^\(hv\) Could not set up DOM0 guest OS \(-22\)")
+    vm.send(SWITCH_TO_HV)
+    vm.expect(SWITCHED)
+    vm.send(b"q")
+    vm.expect(r"^\(hv\) CPU0: apic 0 online")
+    t.check("FATAL TRAP" not in vm.output, "hv faulted while unpacking")
+
+
+def flip_middle_byte(data):
+    data[len(data) // 2] ^= 0xff
+
+
+def shrink_trailer_size(data):
+    # ISIZE (the last four bytes) one byte smaller than the real size.
+    size = int.from_bytes(data[-4:], "little") - 1
+    data[-4:] = size.to_bytes(4, "little")
+
+
+def huge_trailer_size(data):
+    data[-4:] = (0xFFFFFFF0).to_bytes(4, "little")
+
+
+@case("dom0/gzip-corrupt")
+def _(t):
+    """A flipped byte in the deflate data: refused as corrupt."""
+    gzip_refused(t, "gzip-corrupt", flip_middle_byte, "corrupt gzip data")
+
+
+@case("dom0/gzip-short-trailer")
+def _(t):
+    """A trailer claiming one byte less than the data holds: refused, and
+    nothing is written past the buffer sized from it."""
+    gzip_refused(t, "gzip-short-trailer", shrink_trailer_size, "gzip data truncated or longer than its trailer says")
+
+
+@case("dom0/gzip-huge-trailer")
+def _(t):
+    """A trailer claiming 4 GiB: refused before any allocation."""
+    gzip_refused(t, "gzip-huge-trailer", huge_trailer_size, "gzip trailer gives an implausible size")

@@ -15,6 +15,7 @@
 #include <hv/cmdline.h>
 #include <hv/console.h>
 #include <hv/errno.h>
+#include <hv/gunzip.h>
 #include <hv/mm.h>
 #include <elf/elf_image.h>
 #include <elf/xen_notes.h>
@@ -311,21 +312,15 @@ static void setup_vcpu0(struct vcpu *v, const struct xen_notes *n, const struct 
     pv_vcpu_info(v)->evtchn_upcall_mask = 1;
 }
 
-int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
-                  const struct boot_module *initrd)
+/* image is the kernel module's ELF, unpacked if it came compressed. */
+static int build_from_image(struct domain *d, const uint8_t *image, size_t image_size,
+                            const struct boot_module *kernel, const struct boot_module *initrd)
 {
     struct builder b = {.d = d};
     struct elf_image img;
     struct xen_notes notes;
     const char *why;
 
-    printk("*** Building a PV Dom0 ***\n");
-    const uint8_t *image = __va(kernel->start);
-    size_t image_size = kernel->end - kernel->start;
-    if (image_size >= 2 && image[0] == 0x1f && image[1] == 0x8b) {
-        printk(XENLOG_ERR "Dom0 kernel is gzip-compressed: not supported yet\n");
-        return -ENOEXEC;
-    }
     if (elf_image_open(&img, image, image_size, &why) || xen_notes_parse(&img, &notes, &why)) {
         printk(XENLOG_ERR "Dom0 kernel: %s\n", why);
         return -EINVAL;
@@ -401,4 +396,28 @@ int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
 unsigned int dom0_max_vcpus(void)
 {
     return opt_dom0_max_vcpus ? opt_dom0_max_vcpus : 1;
+}
+
+int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
+                  const struct boot_module *initrd)
+{
+    printk("*** Building a PV Dom0 ***\n");
+    const uint8_t *image = __va(kernel->start);
+    size_t image_size = kernel->end - kernel->start;
+    if (!gunzip_is_gzip(image, image_size))
+        return build_from_image(d, image, image_size, kernel, initrd);
+
+    /* As Xen: a gzip-compressed kernel is unpacked first, then built as usual. */
+    void *unpacked;
+    size_t unpacked_size;
+    const char *why;
+    int rc = gunzip(image, image_size, &unpacked, &unpacked_size, &why);
+    if (rc) {
+        printk(XENLOG_ERR "Dom0 kernel: %s\n", why);
+        return rc;
+    }
+    printk(" Dom0 kernel: gzip, %zu bytes unpacked to %zu\n", image_size, unpacked_size);
+    rc = build_from_image(d, unpacked, unpacked_size, kernel, initrd);
+    xfree(unpacked);
+    return rc;
 }
