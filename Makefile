@@ -62,6 +62,7 @@ PV_KERNELS += $(BUILD)/$(1)
 endef
 
 $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
+$(eval $(call pv_kernel,conformance/start-of-day-mod-pfn,tests/conformance/start_of_day.c tests/conformance/mod_start_pfn_note.S))
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
 $(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/conformance/priv_ops_cases.S))

@@ -35,9 +35,19 @@ unsigned long virt_to_mfn(const void *va)
     return pfn_to_mfn(virt_to_pfn(va));
 }
 
+/*
+ * The initial region ends where the builder's rule puts it: past the
+ * bootstrap page tables and their one stack page, rounded up to 4 MB with
+ * at least 512 kB of padding. (first_p2m_pfn is not that end: Xen rounds
+ * its first allocation up to a power of two and counts an initrd in it.)
+ */
 unsigned long mm_initial_pages(void)
 {
-    return start_info->first_p2m_pfn;
+    unsigned long stack_end = start_info->pt_base + (start_info->nr_pt_frames + 1) * PAGE_SIZE;
+    unsigned long end = (stack_end + (4UL << 20) - 1) & ~((4UL << 20) - 1);
+    if (end - stack_end < (512UL << 10))
+        end += 4UL << 20;
+    return (end - VIRT_BASE) >> PAGE_SHIFT;
 }
 
 void *pfn_to_virt(unsigned long pfn)
@@ -166,7 +176,9 @@ void *mm_map_pfn(unsigned long pfn, uint64_t flags)
 long mm_init(void)
 {
     initial_pages = mm_initial_pages();
-    next_spare_pfn = initial_pages;
+    /* Pages before first_p2m_pfn may hold an unmapped initrd: spare ones start after. */
+    next_spare_pfn =
+        start_info->first_p2m_pfn > initial_pages ? start_info->first_p2m_pfn : initial_pages;
 
     /* The start-of-day pieces end with the page tables and one stack page. */
     unsigned long used =

@@ -1,7 +1,7 @@
 /*
  * The Xen ELF notes that make pvkernel loadable as a PV kernel by Xen's and
- * hv's builders (<xen/elfnote.h> numbers).  A kernel may set PVKERNEL_NOTES_*
- * macros to vary them (tests of the builders' note checks do).
+ * hv's builders (<xen/elfnote.h> numbers).  A kernel adds notes of its own
+ * from its own sources (tests/conformance/mod_start_pfn_note.S does).
  */
 #include <xen/elfnote.h>
 #include <xen/features.h>

@@ -6,16 +6,44 @@
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
 #include <pvkernel/hypercall.h>
+#include <pvkernel/mm.h>
 #include <pvkernel/test.h>
 #include <string.h>
-
-#define VIRT_BASE 0xffffffff80000000UL
 
 extern char __kernel_end[];
 
 static unsigned long pfn_of(unsigned long va)
 {
     return (va - VIRT_BASE) >> 12;
+}
+
+/* A 64-bit FNV-1a hash: enough to tell that two loaders copied the same bytes. */
+static unsigned long fnv1a(const unsigned char *p, unsigned long len)
+{
+    unsigned long h = 0xcbf29ce484222325UL;
+    for (unsigned long i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3UL;
+    return h;
+}
+
+/* The same hash over an initrd the builder left unmapped (MOD_START_PFN), a page at a time. */
+static long fnv1a_of_pfns(unsigned long pfn, unsigned long len, unsigned long *hash)
+{
+    long rc = mm_init();
+    unsigned long va = rc ? 0 : mm_alloc_va();
+    if (!va)
+        return rc ? rc : -XEN_ENOMEM;
+    unsigned long h = 0xcbf29ce484222325UL;
+    for (; len; pfn++) {
+        unsigned long n = len < PAGE_SIZE ? len : PAGE_SIZE;
+        if ((rc = mm_map(va, pfn_to_mfn(pfn), PTE_P)))
+            return rc;
+        for (unsigned long i = 0; i < n; i++)
+            h = (h ^ ((const unsigned char *)va)[i]) * 0x100000001b3UL;
+        len -= n;
+    }
+    *hash = h;
+    return mm_unmap(va);
 }
 
 int kernel_main(void)
@@ -38,8 +66,29 @@ int kernel_main(void)
     test_result("start_info.pt_base.pfn", si->pt_base > VIRT_BASE, "%#lx", pfn_of(si->pt_base));
     test_result("start_info.nr_pt_frames", si->nr_pt_frames > 0, "%lu", si->nr_pt_frames);
     test_result("start_info.mfn_list.pfn", si->mfn_list > VIRT_BASE, "%#lx", pfn_of(si->mfn_list));
-    TEST_EQ_UL("start_info.mod_start", si->mod_start, 0);
-    TEST_EQ_UL("start_info.mod_len", si->mod_len, 0);
+    /* An initrd module: its place and every byte compared. */
+    if (si->mod_start == 0) {
+        TEST_EQ_UL("start_info.mod_len", si->mod_len, 0);
+    } else if (!(si->flags & SIF_MOD_START_PFN)) {
+        /* Mapped after the kernel. */
+        test_result("start_info.mod_start.pfn", si->mod_start > VIRT_BASE, "%#lx",
+                    pfn_of(si->mod_start));
+        test_result("start_info.mod_len", si->mod_len > 0, "%lu", si->mod_len);
+        if (si->mod_start > VIRT_BASE)
+            test_result("initrd.fnv1a", true, "%#lx",
+                        fnv1a((const unsigned char *)si->mod_start, si->mod_len));
+    } else {
+        /* Unmapped: mod_start is its first pfn, inside the domain's pages. */
+        unsigned long pages = (si->mod_len + PAGE_SIZE - 1) / PAGE_SIZE, hash = 0;
+        test_result("start_info.mod_start.unmapped_pfn",
+                    si->mod_start < si->nr_pages && pages <= si->nr_pages - si->mod_start, "%#lx",
+                    si->mod_start);
+        test_result("start_info.mod_len", si->mod_len > 0, "%lu", si->mod_len);
+        if (si->mod_start < si->nr_pages && pages <= si->nr_pages - si->mod_start) {
+            long rc = fnv1a_of_pfns(si->mod_start, si->mod_len, &hash);
+            test_result("initrd.fnv1a", rc == 0, rc ? "rc %ld" : "%#lx", rc ? rc : (long)hash);
+        }
+    }
     test_result("start_info.cmd_line", true, "\"%.80s\"", (const char *)si->cmd_line);
     test_result("start_info.first_p2m_pfn", true, "%#lx", si->first_p2m_pfn);
     test_result("start_info.nr_p2m_frames", true, "%lu", si->nr_p2m_frames);

@@ -25,6 +25,8 @@ DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
 # Kernels also booted gzip-compressed (as Xen accepts a dom0 kernel): the
 # results must still equal Xen's for the same compressed module.
 GZIP_KERNELS = ["start-of-day"]
+# Kernels also booted with an initrd module, compared with Xen the same way.
+INITRD_KERNELS = ["start-of-day", "start-of-day-mod-pfn"]
 
 
 def kernel_image(name):
@@ -42,14 +44,35 @@ def kernel_image(name):
     return path
 
 
+def initrd_sample():
+    """A 300000-byte initrd of fixed pseudo-random bytes (not a page
+    multiple, so the tail is compared too)."""
+    path = os.path.join(harness.BUILD, "conformance", "initrd-sample")
+    if not os.path.exists(path):
+        state, data = 0x12345678, bytearray()
+        while len(data) < 300000:
+            state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+            data += (state >> 32).to_bytes(4, "little")
+        partial = "%s.%d" % (path, os.getpid())
+        with open(partial, "wb") as f:
+            f.write(data[:300000])
+        os.replace(partial, path)
+    return path
+
+
 def run_kernel(t, target, name, **qemu):
     """Boots kernel `name` as dom0 on `target`; returns ({case: (verdict,
-    observed)}, debug-exit value)."""
-    image = kernel_image(name)
+    observed)}, debug-exit value).  "<kernel>+initrd" boots <kernel> with
+    initrd_sample() as its initrd module."""
+    kernel, _, extra = name.partition("+")
+    image = kernel_image(kernel)
     t.require_file(image, "make builds it")
+    modules = [(image, "")]
+    if extra == "initrd":
+        modules.append((initrd_sample(), ""))
     machine = dict(MACHINE)
     machine.update(qemu)
-    vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=[(image, "")], label=target, **machine)
+    vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=modules, label=target, **machine)
     m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)" % DONE_LINE)
     if m.group(3):
         raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
@@ -141,6 +164,10 @@ for _kernel in KERNELS:
     harness.add_case("conformance/%s/hv" % _kernel, hv_case(_kernel), timeout=60)
     harness.add_case("conformance/%s/hv-cpu-qemu64" % _kernel, hv_case(_kernel, cpu="qemu64"), timeout=60)
     harness.add_case("conformance/%s/hv-cpu-max" % _kernel, hv_case(_kernel, cpu="max"), timeout=60)
+
+for _kernel in INITRD_KERNELS:
+    harness.add_case("conformance/%s/xen-initrd" % _kernel, xen_case(_kernel + "+initrd"), timeout=60)
+    harness.add_case("conformance/%s/hv-initrd" % _kernel, hv_case(_kernel + "+initrd"), timeout=60)
 
 for _kernel in GZIP_KERNELS:
     harness.add_case("conformance/%s/xen-gzip" % _kernel, xen_case(_kernel + ".gz"), timeout=60)

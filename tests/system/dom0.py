@@ -96,6 +96,11 @@ def flip_middle_byte(data):
     data[len(data) // 2] ^= 0xff
 
 
+def flip_crc(data):
+    # The CRC-32 of the unpacked data: the four bytes before ISIZE.
+    data[-8] ^= 0xff
+
+
 def shrink_trailer_size(data):
     # ISIZE (the last four bytes) one byte smaller than the real size.
     size = int.from_bytes(data[-4:], "little") - 1
@@ -108,8 +113,17 @@ def huge_trailer_size(data):
 
 @case("dom0/gzip-corrupt")
 def _(t):
-    """A flipped byte in the deflate data: refused as corrupt."""
-    gzip_refused(t, "gzip-corrupt", flip_middle_byte, "corrupt gzip data")
+    """A wrong CRC-32 in the trailer: the data unpacks in full but is
+    refused as corrupt."""
+    gzip_refused(t, "gzip-corrupt", flip_crc, "corrupt gzip data")
+
+
+@case("dom0/gzip-damaged-data")
+def _(t):
+    """A flipped byte inside the deflate data: whether the damaged stream
+    then ends early, overruns or fails its check depends on the image, so
+    either refusal will do, but it must be a refusal."""
+    gzip_refused(t, "gzip-damaged-data", flip_middle_byte, "(corrupt gzip data|gzip data truncated or longer than its trailer says)")
 
 
 @case("dom0/gzip-short-trailer")

@@ -77,6 +77,12 @@ struct layout {
     uint64_t vpt_start, vpt_end;
     uint64_t vstack_start, vstack_end;
     unsigned long nr_pt_pages;
+    /*
+     * Pfns as Xen numbers them: its first allocation is the initial mapping
+     * (less a mapped initrd) rounded up to a power of two, then the initrd's
+     * pages; first_p2m_pfn is the next pfn after both.
+     */
+    uint64_t initrd_pfn, first_p2m_pfn;
 };
 
 struct builder {
@@ -125,6 +131,15 @@ static void compute_layout(struct layout *l, const struct xen_notes *n, uint64_t
         if (tables_needed(l->v_start, l->v_end) <= l->nr_pt_pages)
             break;
     }
+    uint64_t initrd_pages = round_pgup(initrd_len) >> PAGE_SHIFT;
+    uint64_t first_alloc =
+        (l->v_end - l->v_start) - (initrd_mapped ? initrd_pages << PAGE_SHIFT : 0);
+    unsigned int order = 0;
+    while ((PAGE_SIZE << order) < first_alloc)
+        order++;
+    l->initrd_pfn =
+        initrd_mapped ? (l->vinitrd_start - l->v_start) >> PAGE_SHIFT : (uint64_t)1 << order;
+    l->first_p2m_pfn = ((uint64_t)1 << order) + initrd_pages;
 }
 
 static uint64_t default_dom0_pages(void)
@@ -154,6 +169,18 @@ static void copy_to_bootstrap(const struct builder *b, uint64_t va, const void *
         uint64_t n = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
         memcpy(guest_va_ptr(b, va), s, n);
         va += n;
+        s += n;
+        len -= n;
+    }
+}
+
+/* Into the domain's pfns from pfn on, mapped or not (an unmapped initrd). */
+static void copy_to_pfns(const struct builder *b, uint64_t pfn, const void *src, uint64_t len)
+{
+    const uint8_t *s = src;
+    for (; len; pfn++) {
+        uint64_t n = MIN(len, PAGE_SIZE);
+        memcpy(__va(b->p2m[pfn] << PAGE_SHIFT), s, n);
         s += n;
         len -= n;
     }
@@ -263,14 +290,14 @@ static void fill_start_info(const struct builder *b, const struct xen_notes *n,
     si->shared_info = __pa(b->d->shared_info);
     si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN | PM_BITS;
     if (initrd && !initrd_mapped)
-        si->flags |= SIF_MOD_START_PFN;
+        si->flags |= SIF_MOD_START_PFN; /* mod_start is a pfn, not an address */
     si->pt_base = l->vpt_start;
     si->nr_pt_frames = l->nr_pt_pages;
     si->mfn_list = l->vphysmap_start;
-    si->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+    si->first_p2m_pfn = l->first_p2m_pfn;
     si->nr_p2m_frames = 0;
-    if (initrd && initrd_mapped) {
-        si->mod_start = l->vinitrd_start;
+    if (initrd) {
+        si->mod_start = initrd_mapped ? l->vinitrd_start : l->initrd_pfn;
         si->mod_len = initrd->end - initrd->start;
     }
     strlcpy((char *)si->cmd_line, kernel->cmdline, sizeof(si->cmd_line));
@@ -338,6 +365,8 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
         return -EINVAL;
     }
 
+    if (initrd && initrd->end == initrd->start)
+        initrd = NULL; /* as Xen, which keys every initrd step on its length */
     b.nr_pages = default_dom0_pages();
     bool initrd_mapped = initrd && !notes.mod_start_pfn;
     uint64_t initrd_len = initrd ? initrd->end - initrd->start : 0;
@@ -349,14 +378,10 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
                l->v_end);
         return -EINVAL;
     }
-    if ((l->v_end - l->v_start) >> PAGE_SHIFT > b.nr_pages) {
-        printk(XENLOG_ERR "Dom0 memory (%lu pages) is too small for its initial mapping\n",
+    if (l->first_p2m_pfn > b.nr_pages) {
+        printk(XENLOG_ERR "Dom0 memory (%lu pages) is too small for its kernel image\n",
                b.nr_pages);
         return -ENOMEM;
-    }
-    if (initrd && !initrd_mapped) {
-        printk(XENLOG_ERR "Unmapped initrd (MOD_START_PFN) not supported yet\n");
-        return -EINVAL;
     }
 
     printk(" Dom0 alloc.:   %lu pages (%lu MiB)\n", b.nr_pages, b.nr_pages >> 8);
@@ -366,7 +391,7 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
     }
     printk("VIRTUAL MEMORY ARRANGEMENT:\n");
     printk(" Loaded kernel: %016lx->%016lx\n", l->vkern_start, l->vkern_end);
-    if (initrd)
+    if (initrd_mapped)
         printk(" Init. ramdisk: %016lx->%016lx\n", l->vinitrd_start, l->vinitrd_end);
     printk(" Phys-Mach map: %016lx->%016lx\n", l->vphysmap_start, l->vphysmap_end);
     printk(" Start info:    %016lx->%016lx\n", l->vstartinfo_start, l->vstartinfo_end);
@@ -379,6 +404,8 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
     elf_image_load(&img, load_segment, &b);
     if (initrd_mapped)
         copy_to_bootstrap(&b, l->vinitrd_start, __va(initrd->start), initrd_len);
+    else if (initrd)
+        copy_to_pfns(&b, l->initrd_pfn, __va(initrd->start), initrd_len);
     if (notes.init_p2m == XEN_NOTES_UNSET)
         copy_to_bootstrap(&b, l->vphysmap_start, b.p2m, b.nr_pages * sizeof(uint64_t));
 

@@ -3,13 +3,13 @@
  * PV MMU interface (update_va_mapping, mmu_update, mmuext_op).
  *
  * At start of day the hypervisor maps the initial region: VIRT_BASE up to
- * pfn start_info->first_p2m_pfn (a multiple of 4 MB), holding the kernel,
- * the P2M (start_info->mfn_list), start_info, the bootstrap page tables
- * (mapped read-only, from start_info->pt_base) and padding.  Pages from
- * first_p2m_pfn to nr_pages - 1 are the domain's but mapped nowhere: they
- * are the spare pages handed out here.  The last MM_WINDOW_PAGES pages of
- * the initial region's padding are unmapped by mm_init() and handed out
- * as free virtual addresses.
+ * a 4 MB boundary past the bootstrap stack, holding the kernel, an initrd
+ * (unless MOD_START_PFN), the P2M (start_info->mfn_list), start_info, the
+ * bootstrap page tables (mapped read-only, from start_info->pt_base) and
+ * padding.  Pages from start_info->first_p2m_pfn to nr_pages - 1 are the
+ * domain's but mapped nowhere: they are the spare pages handed out here.  The last MM_WINDOW_PAGES
+ * pages of the initial region's padding are unmapped by mm_init() and handed out as free virtual
+ * addresses.
  *
  * pfn -> mfn through the P2M, mfn -> pfn through the read-only M2P that the
  * hypervisor maps at MACH2PHYS_VIRT_START.
@@ -62,7 +62,7 @@ unsigned long virt_to_pfn(const void *va);
 unsigned long virt_to_mfn(const void *va);
 /* The initial region's mapping of pfn, or NULL if pfn is outside it. */
 void *pfn_to_virt(unsigned long pfn);
-/* Pages in the initial region (start_info->first_p2m_pfn). */
+/* Pages in the initial region (from start_info's page-table facts). */
 unsigned long mm_initial_pages(void);
 
 /*
