@@ -62,6 +62,7 @@ PV_KERNELS += $(BUILD)/$(1)
 endef
 
 $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
+$(eval $(call pv_kernel,conformance/start-of-day-hypercall-page,tests/conformance/start_of_day.c tests/conformance/hypercall_page_note.S))
 $(eval $(call pv_kernel,conformance/start-of-day-mod-pfn,tests/conformance/start_of_day.c tests/conformance/mod_start_pfn_note.S))
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
@@ -72,6 +73,7 @@ $(eval $(call pv_kernel,conformance/events-time,tests/conformance/events_time.c)
 $(eval $(call pv_kernel,conformance/cpu-state,tests/conformance/cpu_state.c tests/conformance/cpu_state_cases.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
+$(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))
 
 pv-kernels: $(PV_KERNELS)
 .PHONY: pv-kernels

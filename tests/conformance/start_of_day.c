@@ -46,6 +46,22 @@ static long fnv1a_of_pfns(unsigned long pfn, unsigned long len, unsigned long *h
     return mm_unmap(va);
 }
 
+/* Present only in the copy linked with hypercall_page_note.S. */
+extern const unsigned char hypercall_page[] __attribute__((weak));
+
+/* xen_version(XENVER_version) through the hypercall page's stub, as Linux calls it. */
+static long xen_version_through_page(void)
+{
+    register long rdi __asm__("rdi") = XENVER_version;
+    register long rsi __asm__("rsi") = 0;
+    long rax;
+    __asm__ __volatile__("call *%[stub]"
+                         : "=a"(rax), "+r"(rdi), "+r"(rsi)
+                         : [stub] "r"(hypercall_page + 32 * __HYPERVISOR_xen_version)
+                         : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
+    return rax;
+}
+
 int kernel_main(void)
 {
     const start_info_t *si = start_info;
@@ -88,6 +104,13 @@ int kernel_main(void)
             long rc = fnv1a_of_pfns(si->mod_start, si->mod_len, &hash);
             test_result("initrd.fnv1a", rc == 0, rc ? "rc %ld" : "%#lx", rc ? rc : (long)hash);
         }
+    }
+    if (hypercall_page) {
+        /* The whole page, then a call through it, against the direct hypercall. */
+        test_result("hypercall_page.fnv1a", true, "%#lx", fnv1a(hypercall_page, PAGE_SIZE));
+        long direct = HYPERVISOR_xen_version(XENVER_version, NULL);
+        long through = xen_version_through_page();
+        test_result("hypercall_page.xen_version", through == direct, "%#lx", through);
     }
     test_result("start_info.cmd_line", true, "\"%.80s\"", (const char *)si->cmd_line);
     test_result("start_info.first_p2m_pfn", true, "%#lx", si->first_p2m_pfn);

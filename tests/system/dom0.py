@@ -137,3 +137,26 @@ def _(t):
 def _(t):
     """A trailer claiming 4 GiB: refused before any allocation."""
     gzip_refused(t, "gzip-huge-trailer", huge_trailer_size, "gzip trailer gives an implausible size")
+
+
+def bad_hypercall_page(t, target, prefix):
+    image = kernel("bad-hypercall-page")
+    t.require_file(image, "make builds it")
+    vm = t.boot(target, cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
+    vm.expect(r"^\(%s\) Invalid HYPERCALL_PAGE field in ELF notes\.$" % prefix)
+    # Xen words this panic "Could not construct domain 0"; hv uses one message for every builder failure.
+    vm.expect(r"^\(%s\) (Could not construct domain 0|Could not set up DOM0 guest OS \(-22\))$" % prefix)
+    t.check("crash-ud2: about to" not in vm.output, "the kernel ran")
+
+
+@case("dom0/bad-hypercall-page-xen")
+def _(t):
+    """Xen 4.17 refuses a HYPERCALL_PAGE note past the initial mapping..."""
+    bad_hypercall_page(t, "xen", "XEN")
+
+
+@case("dom0/bad-hypercall-page")
+def _(t):
+    """...and so does hv, with the same message, without writing there."""
+    bad_hypercall_page(t, "hv", "hv")
+

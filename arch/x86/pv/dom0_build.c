@@ -174,6 +174,40 @@ static void copy_to_bootstrap(const struct builder *b, uint64_t va, const void *
     }
 }
 
+/*
+ * The hypercall page a kernel asks for with XEN_ELFNOTE_HYPERCALL_PAGE, as
+ * Xen fills it for a 64-bit PV guest: int3 everywhere, then one 32-byte
+ * stub per hypercall (save the registers syscall clobbers, number in
+ * %eax, syscall, restore, return). The iret stub is jumped to, never
+ * called: it also pushes %rax, the frame HYPERVISOR_iret expects, and
+ * does not return.
+ */
+static void write_hypercall_page(const struct builder *b, uint64_t va)
+{
+    uint8_t slot[32];
+    for (unsigned int i = 0; i < PAGE_SIZE / sizeof(slot); i++) {
+        memset(slot, 0xcc, sizeof(slot));
+        unsigned int n = 0;
+        slot[n++] = 0x51; /* push %rcx */
+        slot[n++] = 0x41; /* push %r11 */
+        slot[n++] = 0x53;
+        if (i == __HYPERVISOR_iret)
+            slot[n++] = 0x50; /* push %rax */
+        slot[n++] = 0xb8;     /* mov $i, %eax */
+        memcpy(&slot[n], &i, 4);
+        n += 4;
+        slot[n++] = 0x0f; /* syscall */
+        slot[n++] = 0x05;
+        if (i != __HYPERVISOR_iret) {
+            slot[n++] = 0x41; /* pop %r11 */
+            slot[n++] = 0x5b;
+            slot[n++] = 0x59; /* pop %rcx */
+            slot[n++] = 0xc3; /* ret */
+        }
+        copy_to_bootstrap(b, va + i * sizeof(slot), slot, sizeof(slot));
+    }
+}
+
 /* Into the domain's pfns from pfn on, mapped or not (an unmapped initrd). */
 static void copy_to_pfns(const struct builder *b, uint64_t pfn, const void *src, uint64_t len)
 {
@@ -378,6 +412,16 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
                l->v_end);
         return -EINVAL;
     }
+    if (notes.hypercall_page != XEN_NOTES_UNSET) {
+        uint64_t hp = notes.hypercall_page;
+        /* As Xen: inside the initial mapping. Also clear of the bootstrap
+         * page tables, which hv has validated and must not overwrite. */
+        if (hp < l->v_start || hp > l->v_end - PAGE_SIZE ||
+            (hp < l->vpt_end && hp + PAGE_SIZE > l->vpt_start)) {
+            printk(XENLOG_ERR "Invalid HYPERCALL_PAGE field in ELF notes.\n");
+            return -EINVAL;
+        }
+    }
     if (l->first_p2m_pfn > b.nr_pages) {
         printk(XENLOG_ERR "Dom0 memory (%lu pages) is too small for its kernel image\n",
                b.nr_pages);
@@ -408,6 +452,8 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
         copy_to_pfns(&b, l->initrd_pfn, __va(initrd->start), initrd_len);
     if (notes.init_p2m == XEN_NOTES_UNSET)
         copy_to_bootstrap(&b, l->vphysmap_start, b.p2m, b.nr_pages * sizeof(uint64_t));
+    if (notes.hypercall_page != XEN_NOTES_UNSET)
+        write_hypercall_page(&b, notes.hypercall_page);
 
     struct vcpu *v0 = d->vcpus[0];
     build_page_tables(&b);
