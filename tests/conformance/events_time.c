@@ -244,8 +244,9 @@ static void default_periodic_cases(void)
     long rc = evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port);
     check_bind("evtchn.bind_virq.timer", "rc=0 port=1", rc, timer_port);
     evtchn_set_handler(timer_port, on_timer, NULL);
-    test_check("evtchn.bind_virq.timer.port_bits", "mask=0 pending=0", "mask=%d pending=%d",
-               evtchn_port_masked(timer_port), evtchn_port_pending(timer_port));
+    /* Only the mask: a 10 ms tick may already have made the port pending. */
+    test_check("evtchn.bind_virq.timer.port_mask", "mask=0", "mask=%d",
+               evtchn_port_masked(timer_port));
 
     events_unmask();
     spin_ms(5); /* a tick that was pending at unmask */
