@@ -450,10 +450,12 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
         copy_to_bootstrap(&b, l->vinitrd_start, __va(initrd->start), initrd_len);
     else if (initrd)
         copy_to_pfns(&b, l->initrd_pfn, __va(initrd->start), initrd_len);
-    if (notes.init_p2m == XEN_NOTES_UNSET)
-        copy_to_bootstrap(&b, l->vphysmap_start, b.p2m, b.nr_pages * sizeof(uint64_t));
+    /* In Xen's order: a kernel whose note points at its P2M or start_info
+     * sees those written over the stubs, as on Xen. */
     if (notes.hypercall_page != XEN_NOTES_UNSET)
         write_hypercall_page(&b, notes.hypercall_page);
+    if (notes.init_p2m == XEN_NOTES_UNSET)
+        copy_to_bootstrap(&b, l->vphysmap_start, b.p2m, b.nr_pages * sizeof(uint64_t));
 
     struct vcpu *v0 = d->vcpus[0];
     build_page_tables(&b);
