@@ -20,7 +20,7 @@ STORE_CORE_SOURCES := \
     dom0-tools/xenstored/domain.c dom0-tools/xenstored/ops.c dom0-tools/xenstored/ops_session.c
 XENSTORED_SOURCES := $(STORE_CORE_SOURCES) \
     dom0-tools/xenstored/io_ring.c dom0-tools/xenstored/io_socket.c dom0-tools/xenstored/main.c \
-    dom0-tools/platform/hosted_ring.c
+    dom0-tools/platform/hosted_ring.c dom0-tools/platform/hosted_socket.c
 LIBXS_SOURCES := libxs/proto.c libxs/client.c libxs/transport_socket.c libxs/transport_ring.c \
     libxs/sim_domain.c
 

@@ -95,25 +95,7 @@ void platform_ring_unmap(struct platform_ring *r)
 
 int platform_sim_listen(const char *path)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd;
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 16) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
+    return platform_unix_listen(path, 16);
 }
 
 static void answer(int fd, const char *text)

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "conn.h"
+#include "platform.h"
 
 struct sock_conn {
     int fd;
@@ -99,25 +100,7 @@ static const struct conn_transport socket_transport = {
 
 int io_socket_listen(const char *path)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd;
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 64) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
+    return platform_unix_listen(path, 64);
 }
 
 void io_socket_accept(struct store *s, int listen_fd)

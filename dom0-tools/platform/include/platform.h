@@ -27,6 +27,9 @@ int platform_ring_event_fd(const struct platform_ring *r);
 void platform_ring_ack(struct platform_ring *r);
 void platform_ring_unmap(struct platform_ring *r);
 
+/* Hosted only: a non-blocking Unix socket listening at path (an old socket
+ * file there is replaced; mode 0600).  Returns it or -1 (errno set). */
+int platform_unix_listen(const char *path, int backlog);
 /* Hosted only: the simulation socket where test "domains" register rings.
  * Returns a listening descriptor or -1 (errno set). */
 int platform_sim_listen(const char *path);
