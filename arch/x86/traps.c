@@ -107,6 +107,10 @@ void do_trap(struct cpu_regs *r)
             r->rip = fixup;
             return;
         }
+        /* A guest's watchpoint on memory hv touched for it: a trap, so
+         * nothing to re-execute; just carry on. */
+        if (v == 1 && pv_debug_trap_in_hv())
+            return;
         fatal_trap(r);
     }
     if (v < 32) {

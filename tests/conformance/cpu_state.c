@@ -319,6 +319,20 @@ static void debugreg_cases(void)
     HYPERVISOR_set_debugreg(6, 0);
     HYPERVISOR_set_debugreg(1, 0);
 
+    /* A write watchpoint on a buffer the hypervisor fills for a hypercall:
+     * the hit happens inside the hypervisor, which must carry on. */
+    static char extraversion[XEN_EXTRAVERSION_LEN] __attribute__((aligned(16)));
+    before = faults;
+    rca = HYPERVISOR_set_debugreg(2, (uint64_t)extraversion);
+    rcb = HYPERVISOR_set_debugreg(7, 0x10 | (0xdUL << 24)); /* L2, write, length 8 */
+    long rcv = HYPERVISOR_xen_version(XENVER_extraversion, extraversion);
+    uint64_t dr6 = HYPERVISOR_get_debugreg(6);
+    HYPERVISOR_set_debugreg(7, 0);
+    check("debugreg.watchpoint_in_hypercall", "rc=0,0 xen_version=0 no fault dr6=0xffff0ff0",
+          "rc=%ld,%ld xen_version=%ld %s dr6=%#lx", rca, rcb, rcv, outcome(before), dr6);
+    HYPERVISOR_set_debugreg(6, 0);
+    HYPERVISOR_set_debugreg(2, 0);
+
     /* icebp (int1): #DB, a trap after the instruction. */
     before = faults;
     db_rip = 0;

@@ -193,6 +193,20 @@ long do_get_debugreg(uint64_t reg)
     return (long)v->arch.debugreg[reg];
 }
 
+/*
+ * #DB while hv runs: a guest's data breakpoint hit by hv touching that
+ * guest's memory for a hypercall (its DR7 stays armed in hv). As Xen does,
+ * ignore it: it is not delivered and the guest's DR6 is left as it was.
+ * Anything else (hv never single-steps or runs int1) is hv's own fault.
+ */
+bool pv_debug_trap_in_hv(void)
+{
+    if (!(read_dr6() & 0xf)) /* B0-B3: a breakpoint condition met */
+        return false;
+    load_dr(6, DR_STATUS_RESERVED_ONE);
+    return true;
+}
+
 /* #DB from the guest: its DR6 records why, for get_debugreg(6). */
 void pv_record_debug_status(void)
 {

@@ -68,6 +68,7 @@ long do_set_debugreg(uint64_t reg, uint64_t value);
 long do_get_debugreg(uint64_t reg);
 bool pv_handle_nm(struct cpu_regs *regs);
 void pv_record_debug_status(void);
+bool pv_debug_trap_in_hv(void);
 void pv_init_debugregs(struct vcpu *v);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
