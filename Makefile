@@ -71,6 +71,7 @@ $(eval $(call pv_kernel,conformance/traps,tests/conformance/traps.c tests/confor
 $(eval $(call pv_kernel,conformance/mmu,tests/conformance/mmu.c tests/conformance/mmu_probe.S))
 $(eval $(call pv_kernel,conformance/events-time,tests/conformance/events_time.c))
 $(eval $(call pv_kernel,conformance/cpu-state,tests/conformance/cpu_state.c tests/conformance/cpu_state_cases.S))
+$(eval $(call pv_kernel,conformance/user-mode,tests/conformance/user_mode.c tests/conformance/user_mode_cases.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))

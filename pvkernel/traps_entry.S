@@ -8,9 +8,19 @@
  */
 #define HYPERCALL_IRET 23
 
+/* What the hypervisor left in RCX, R11 and RFLAGS on entering a handler. */
+.macro CAPTURE_ENTRY
+        mov     %rcx, trap_entry_rcx(%rip)
+        mov     %r11, trap_entry_r11(%rip)
+        pushfq
+        popq    trap_entry_rflags(%rip)
+        cld                             /* C code below needs DF clear */
+.endm
+
 .macro TRAP_STUB vector, has_error
         .globl trap_entry_\vector
 trap_entry_\vector:
+        CAPTURE_ENTRY
         pop     %rcx
         pop     %r11
         .if \has_error == 0
@@ -43,6 +53,7 @@ trap_entry_\vector:
  */
         .globl hypervisor_callback
 hypervisor_callback:
+        CAPTURE_ENTRY
         pop     %rcx
         pop     %r11
         push    $0
@@ -56,6 +67,7 @@ hypervisor_callback:
  */
         .globl failsafe_callback
 failsafe_callback:
+        CAPTURE_ENTRY
         pop     %rcx
         pop     %r11
         add     $32, %rsp
@@ -63,6 +75,30 @@ failsafe_callback:
         push    $257
         jmp     trap_common
 
+/*
+ * The syscall callbacks (a guest-user syscall, or any from compatibility
+ * mode): the event callback's frame; vectors 258 and 259
+ * (TRAP_VECTOR_SYSCALL, TRAP_VECTOR_SYSCALL32 in traps.h).
+ */
+        .globl syscall_callback
+syscall_callback:
+        CAPTURE_ENTRY
+        pop     %rcx
+        pop     %r11
+        push    $0
+        push    $258
+        jmp     trap_common
+
+        .globl syscall32_callback
+syscall32_callback:
+        CAPTURE_ENTRY
+        pop     %rcx
+        pop     %r11
+        push    $0
+        push    $259
+        jmp     trap_common
+
+        .globl trap_common
 trap_common:
         push    %rdi
         push    %rsi
@@ -108,5 +144,12 @@ trap_common:
         mov     $HYPERCALL_IRET, %eax
         syscall
         ud2                             /* iret does not return here */
+
+        .section .bss
+        .balign 8
+        .globl trap_entry_rcx, trap_entry_r11, trap_entry_rflags
+trap_entry_rcx:    .quad 0
+trap_entry_r11:    .quad 0
+trap_entry_rflags: .quad 0
 
         .section .note.GNU-stack, "", @progbits

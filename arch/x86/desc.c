@@ -50,6 +50,9 @@ void idt_init(uint16_t cs)
     /* int3 and into are allowed from guests (CPL 3), as on Xen. */
     set_gate(3, 0, cs, 3);
     set_gate(4, 0, cs, 3);
+    /* So is int $0x80, the legacy system call, which goes straight to the
+     * guest's handler; any other `int $n` raises a #GP naming its vector. */
+    set_gate(VECTOR_INT80, 0, cs, 3);
 }
 
 void load_idt(void)

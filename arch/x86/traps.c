@@ -5,6 +5,7 @@
  * the handler registered for them.
  */
 #include <asm/traps.h>
+#include <asm/desc.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
 #include <asm/cpu.h>
@@ -115,6 +116,10 @@ void do_trap(struct cpu_regs *r)
     }
     if (v < 32) {
         pv_guest_exception(r);
+        return;
+    }
+    if (v == VECTOR_INT80 && (r->cs & 3) == 3) {
+        pv_guest_int80(r);
         return;
     }
     if (irq_handlers[v])

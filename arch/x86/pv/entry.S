@@ -12,19 +12,20 @@
 
 #define FLAT_KERNEL_CS 0xe033
 #define FLAT_KERNEL_SS 0xe02b
+#define FLAT_USER_CS32 0xe023
 #define VECTOR_SYSCALL 0x100
 
         .text
         .code64
 
-.macro SYSCALL_STUB cpu
+.macro SYSCALL_STUB cpu, cs
         .balign 64
         mov     %rsp, pv_syscall_scratch + 8 * \cpu(%rip)
         mov     pv_syscall_stack + 8 * \cpu(%rip), %rsp
         push    $FLAT_KERNEL_SS
         push    pv_syscall_scratch + 8 * \cpu(%rip)
         push    %r11                    /* RFLAGS */
-        push    $FLAT_KERNEL_CS
+        push    $\cs                    /* tells a compat-mode syscall apart */
         push    %rcx                    /* RIP */
         jmp     pv_syscall_common
 .endm
@@ -35,7 +36,16 @@ pv_syscall_stubs:
         .altmacro
         .set    cpu, 0
         .rept   NR_CPUS
-        SYSCALL_STUB %cpu
+        SYSCALL_STUB %cpu, FLAT_KERNEL_CS
+        .set    cpu, cpu + 1
+        .endr
+
+/* CSTAR's: a syscall from compatibility mode, never a hypercall (as on Xen). */
+        .globl pv_syscall32_stubs
+pv_syscall32_stubs:
+        .set    cpu, 0
+        .rept   NR_CPUS
+        SYSCALL_STUB %cpu, FLAT_USER_CS32
         .set    cpu, cpu + 1
         .endr
 

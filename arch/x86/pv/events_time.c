@@ -104,8 +104,8 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bo
         return -EINVAL;
     switch (type) {
     case CALLBACKTYPE_event:
+        /* Always entered with events masked: it is the event upcall. */
         v->arch.event_callback = address;
-        v->arch.event_callback_masks = masks;
         return 0;
     case CALLBACKTYPE_failsafe:
         v->arch.failsafe_callback = address;
@@ -119,8 +119,11 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bo
         v->arch.nmi_callback = address;
         return 0;
     case CALLBACKTYPE_syscall32:
+        v->arch.syscall32_callback = address;
+        v->arch.syscall32_callback_masks = masks;
+        return 0;
     case CALLBACKTYPE_sysenter:
-        return 0; /* 32-bit entry points: accepted, never used by a 64-bit guest */
+        return 0; /* accepted; hv leaves SYSENTER off, so it is never used */
     default:
         return -ENOSYS;
     }
@@ -129,10 +132,12 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bo
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
 {
     struct vcpu *v = current_vcpu();
-    /* As on Xen: each address is taken if usable; bad ones are ignored. */
-    set_callback(v, CALLBACKTYPE_event, event, true);
-    set_callback(v, CALLBACKTYPE_failsafe, failsafe, true);
-    set_callback(v, CALLBACKTYPE_syscall, syscall, true);
+    /* As on Xen: each address is taken if usable; bad ones are ignored.
+     * The old interface has no flags: no callback masks events except the
+     * event upcall itself. */
+    set_callback(v, CALLBACKTYPE_event, event, false);
+    set_callback(v, CALLBACKTYPE_failsafe, failsafe, false);
+    set_callback(v, CALLBACKTYPE_syscall, syscall, false);
     return 0;
 }
 

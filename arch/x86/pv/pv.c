@@ -39,8 +39,9 @@ void pv_cpu_init(unsigned int cpu)
     /* SYSCALL loads hv's CS/SS; SYSRET would load FLAT_RING3_CS64/SS (0xe033/0xe02b). */
     wrmsr(MSR_STAR, ((uint64_t)FLAT_RING3_CS32 << 48) | ((uint64_t)HV_CS64 << 32));
     wrmsr(MSR_LSTAR, (uint64_t)stub);
-    /* A compat-mode syscall takes the same path: a hypercall from guest kernel. */
-    wrmsr(MSR_CSTAR, (uint64_t)stub);
+    /* A compat-mode syscall is never a hypercall: it always goes to the
+     * syscall32 callback, from guest kernel too, as on Xen. */
+    wrmsr(MSR_CSTAR, (uint64_t)(pv_syscall32_stubs + cpu * PV_SYSCALL_STUB_SIZE));
     wrmsr(MSR_SYSCALL_MASK,
           X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_AC);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -68,13 +69,38 @@ static bool domain_running(const struct vcpu *v)
     return v->domain->state == DOMAIN_RUNNING;
 }
 
+static void show_guest_state(const struct vcpu *v, const struct cpu_regs *r)
+{
+    printk("----[ hv x86_64  guest crash: domain %u vcpu %u ]----\n", v->domain->id, v->id);
+    printk("RIP:    %04lx:[<%016lx>]  %s mode\n", r->cs, r->rip,
+           v->arch.kernel_mode ? "kernel" : "user");
+    printk("RFLAGS: %016lx   error code %04lx   vector %lu\n", r->rflags, r->error_code, r->vector);
+    printk("rax: %016lx   rbx: %016lx   rcx: %016lx\n", r->rax, r->rbx, r->rcx);
+    printk("rdx: %016lx   rsi: %016lx   rdi: %016lx\n", r->rdx, r->rsi, r->rdi);
+    printk("rbp: %016lx   rsp: %016lx   r8:  %016lx\n", r->rbp, r->rsp, r->r8);
+    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", r->r9, r->r10, r->r11);
+    printk("r12: %016lx   r13: %016lx   r14: %016lx\n", r->r12, r->r13, r->r14);
+    printk("r15: %016lx   cr2: %016lx   cr3: %016lx\n", r->r15, read_cr2(), read_cr3());
+    printk("ss: %04lx   cs: %04lx\n", r->ss, r->cs);
+}
+
+static void __noreturn crash_guest(struct vcpu *v, const struct cpu_regs *regs, const char *reason)
+{
+    show_guest_state(v, regs);
+    domain_crash(v->domain, reason);
+    leave_guest();
+}
+
 void pv_syscall(struct cpu_regs *regs)
 {
     struct vcpu *v = current_vcpu();
-    if (!v->arch.kernel_mode) {
-        /* Guest user syscalls bounce to the guest kernel (not implemented yet). */
-        domain_crash(v->domain, "syscall from guest user mode: no syscall callback support");
-        leave_guest();
+    if (!v->arch.kernel_mode || regs->cs == FLAT_RING3_CS32) {
+        /* Not a hypercall: the guest kernel's syscall entry gets it. */
+        struct cpu_regs at_syscall = *regs;
+        if (!pv_bounce_syscall(regs))
+            crash_guest(v, &at_syscall, "syscall with no callback or #UD handler usable");
+        pv_before_return_to_guest(regs);
+        return;
     }
     if (regs->rax == __HYPERVISOR_iret)
         regs->rax = (uint64_t)do_iret(regs);
@@ -92,21 +118,6 @@ void pv_syscall(struct cpu_regs *regs)
     if (!domain_running(v))
         leave_guest();
     pv_deliver_events(regs);
-}
-
-static void show_guest_state(const struct vcpu *v, const struct cpu_regs *r)
-{
-    printk("----[ hv x86_64  guest crash: domain %u vcpu %u ]----\n", v->domain->id, v->id);
-    printk("RIP:    %04lx:[<%016lx>]  %s mode\n", r->cs, r->rip,
-           v->arch.kernel_mode ? "kernel" : "user");
-    printk("RFLAGS: %016lx   error code %04lx   vector %lu\n", r->rflags, r->error_code, r->vector);
-    printk("rax: %016lx   rbx: %016lx   rcx: %016lx\n", r->rax, r->rbx, r->rcx);
-    printk("rdx: %016lx   rsi: %016lx   rdi: %016lx\n", r->rdx, r->rsi, r->rdi);
-    printk("rbp: %016lx   rsp: %016lx   r8:  %016lx\n", r->rbp, r->rsp, r->r8);
-    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", r->r9, r->r10, r->r11);
-    printk("r12: %016lx   r13: %016lx   r14: %016lx\n", r->r12, r->r13, r->r14);
-    printk("r15: %016lx   cr2: %016lx   cr3: %016lx\n", r->r15, read_cr2(), read_cr3());
-    printk("ss: %04lx   cs: %04lx\n", r->ss, r->cs);
 }
 
 void pv_guest_exception(struct cpu_regs *regs)
@@ -137,14 +148,38 @@ void pv_guest_exception(struct cpu_regs *regs)
         return;
     }
     struct cpu_regs at_fault = *regs;
+    bool delivered;
+    if (regs->vector == 13 && pv_software_interrupt(regs, &delivered)) {
+        if (!delivered || !pv_return_frame_ok(regs))
+            crash_guest(v, &at_fault, "software interrupt with no usable handler");
+        pv_before_return_to_guest(regs);
+        return;
+    }
     if (pv_inject_exception(regs, (unsigned int)regs->vector, (uint32_t)regs->error_code) &&
         pv_return_frame_ok(regs)) {
         pv_before_return_to_guest(regs);
         return;
     }
-    show_guest_state(v, &at_fault);
-    domain_crash(v->domain, "unhandled exception");
-    leave_guest();
+    crash_guest(v, &at_fault, "unhandled exception");
+}
+
+void pv_guest_int80(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    const struct trap_info *ti = &v->arch.traps[0x80];
+    if (ti->address) {
+        /* Xen's direct path: the entry's DPL is not checked. */
+        struct cpu_regs at_int = *regs;
+        if (!pv_bounce_to(regs, ti->address, TI_GET_IF(ti)) || !pv_return_frame_ok(regs))
+            crash_guest(v, &at_int, "cannot deliver int $0x80");
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    /* No handler: the #GP an `int $0x80` through a DPL-0 gate would raise. */
+    regs->rip -= 2;
+    regs->vector = 13;
+    regs->error_code = (0x80 << 3) | 2;
+    pv_guest_exception(regs);
 }
 
 void pv_before_return_to_guest(struct cpu_regs *regs)

@@ -93,6 +93,10 @@ bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_er
     regs->rsp = sp;
     regs->cs = FLAT_KERNEL_CS;
     regs->rip = handler;
+    /* Xen enters every handler through sysret, which leaves RCX and R11
+     * holding the handler's RIP and RFLAGS (their old values are in the frame). */
+    regs->rcx = handler;
+    regs->r11 = regs->rflags;
     return true;
 }
 
@@ -148,7 +152,12 @@ long do_iret(struct cpu_regs *regs)
     regs->rflags = (ctx.rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     regs->rsp = ctx.rsp;
     regs->ss = (ctx.ss | 3) & 0xffff;
-    if (!(ctx.flags & VGCF_in_syscall)) {
+    if (ctx.flags & VGCF_in_syscall) {
+        /* Xen returns from a syscall with sysret, which leaves RCX and R11
+         * holding the new RIP and RFLAGS; hv's iretq gives the same. */
+        regs->rcx = regs->rip;
+        regs->r11 = regs->rflags;
+    } else {
         regs->r11 = ctx.r11;
         regs->rcx = ctx.rcx;
     }
@@ -174,4 +183,40 @@ bool pv_return_frame_ok(const struct cpu_regs *regs)
 bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events)
 {
     return bounce(current_vcpu(), regs, handler, false, 0, mask_events);
+}
+
+bool pv_bounce_syscall(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    bool compat = regs->cs == FLAT_RING3_CS32;
+    uint64_t handler = compat ? v->arch.syscall32_callback : v->arch.syscall_callback;
+    bool masks = compat ? v->arch.syscall32_callback_masks : v->arch.syscall_callback_masks;
+    if (handler) {
+        if (!bounce(v, regs, handler, false, 0, masks))
+            return false;
+        /* The PV ABI's fixed SYSCALL_MASK: the callback starts with DF clear. */
+        regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
+        regs->r11 = regs->rflags;
+        return true;
+    }
+    /* No callback: #UD at the syscall instruction, as a syscall-less CPU
+     * would raise it (Xen leaves DF alone on this path). */
+    const struct trap_info *ud = &v->arch.traps[6];
+    regs->rip -= 2;
+    return ud->address && bounce(v, regs, ud->address, false, 0, TI_GET_IF(ud));
+}
+
+bool pv_software_interrupt(struct cpu_regs *regs, bool *delivered)
+{
+    struct vcpu *v = current_vcpu();
+    /* The IDT bit without the external bit: an `int $n` through a DPL-0 gate. */
+    if ((regs->error_code & 3) != 2)
+        return false;
+    const struct trap_info *ti = &v->arch.traps[(regs->error_code >> 3) & 255];
+    /* The guest kernel counts as ring 1, its user space as ring 3. */
+    if (TI_GET_DPL(ti) < (v->arch.kernel_mode ? 1u : 3u))
+        return false;
+    regs->rip += 2; /* a trap: the handler returns past the instruction */
+    *delivered = ti->address && bounce(v, regs, ti->address, false, 0, TI_GET_IF(ti));
+    return true;
 }

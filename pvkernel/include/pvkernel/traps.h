@@ -19,6 +19,19 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* as the hypervisor saved them */
 };
 
+/* The trap_frame vectors of the syscall callbacks' entry stubs (syscall_callback,
+ * syscall32_callback); the event and failsafe callbacks' are in events.h. */
+#define TRAP_VECTOR_SYSCALL   258
+#define TRAP_VECTOR_SYSCALL32 259
+extern char syscall_callback[], syscall32_callback[];
+/* Where a test kernel's own entry stubs go once they have popped RCX and
+ * R11 and pushed an error code and a vector (see traps_entry.S). */
+extern char trap_common[];
+
+/* RCX, R11 and RFLAGS as the last handler was entered (before its stub
+ * restored RCX and R11 from the frame). */
+extern uint64_t trap_entry_rcx, trap_entry_r11, trap_entry_rflags;
+
 /* Returns true if it handled the exception (the frame may be changed). */
 typedef bool (*trap_hook_fn)(struct trap_frame *f);
 extern trap_hook_fn trap_hook;

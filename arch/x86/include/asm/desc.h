@@ -20,6 +20,10 @@ struct tss64 {
 #define IST_DB     4
 #define IST_STACKS 4
 
+/* int $0x80, the one software interrupt gate guests may use besides int3
+ * and into; never to be given to a device interrupt. */
+#define VECTOR_INT80 0x80
+
 struct x86_cpu {
     uint64_t *gdt; /* GDT_PAGES pages */
     struct tss64 tss __aligned(16);

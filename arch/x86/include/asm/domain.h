@@ -18,7 +18,8 @@ struct arch_vcpu {
     unsigned int iopl;             /* virtual IOPL, PHYSDEVOP_set_iopl */
     uint64_t kernel_ss, kernel_sp; /* stack_switch */
     uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
-    bool event_callback_masks, failsafe_callback_masks, syscall_callback_masks;
+    uint64_t syscall32_callback; /* a compat-mode syscall's entry */
+    bool failsafe_callback_masks, syscall_callback_masks, syscall32_callback_masks;
     vcpu_info_t *vcpu_info; /* VCPUOP_register_vcpu_info; NULL: shared_info's slot */
     bool fpu_ts;            /* the guest's virtual CR0.TS (fpu_taskswitch) */
     uint64_t debugreg[8];   /* set_debugreg */

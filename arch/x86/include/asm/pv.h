@@ -23,6 +23,8 @@ struct vcpu *current_vcpu(void);
 void pv_cpu_init(unsigned int cpu); /* syscall MSRs of this CPU */
 void pv_syscall(struct cpu_regs *regs);
 void pv_guest_exception(struct cpu_regs *regs);
+/* `int $0x80` from a guest, which hv's IDT lets through (VECTOR_INT80). */
+void pv_guest_int80(struct cpu_regs *regs);
 /* On the way back to a guest after an interrupt: softirqs, domain state. */
 void pv_before_return_to_guest(struct cpu_regs *regs);
 /* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
@@ -40,6 +42,14 @@ long do_iret(struct cpu_regs *regs);
 /* Bounces exception `vector` to the guest's handler; false if it has none or it fails. */
 bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code);
 void pv_toggle_guest_mode(struct vcpu *v);
+/* A syscall that is not a hypercall (from guest user, or from compat mode)
+ * to the guest's syscall callback, or #UD without one; false if neither. */
+bool pv_bounce_syscall(struct cpu_regs *regs);
+/* `int $n` refused by hv's IDT (a #GP naming the vector): delivered through
+ * the trap table if the entry's DPL allows it; false if not a software
+ * interrupt or it could not be delivered. */
+bool pv_software_interrupt(struct cpu_regs *regs, bool *delivered);
+
 /* arch/x86/pv/mm.c and ptwr.c */
 bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn);
 uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index);
@@ -82,6 +92,6 @@ int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
 void pv_enter_guest(struct cpu_regs *frame) __noreturn;
 void reset_stack_and_call(void *stack_top, void (*fn)(void)) __noreturn;
 extern uint64_t pv_syscall_stack[];
-extern const char pv_syscall_stubs[];
+extern const char pv_syscall_stubs[], pv_syscall32_stubs[];
 #define PV_SYSCALL_STUB_SIZE 64
 #endif
