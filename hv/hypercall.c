@@ -50,6 +50,10 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_memory_op(a1, a2);
     case __HYPERVISOR_vm_assist:
         return do_vm_assist(a1, a2);
+    case __HYPERVISOR_set_gdt:
+        return do_set_gdt(a1, a2);
+    case __HYPERVISOR_update_descriptor:
+        return do_update_descriptor(a1, a2);
     case __HYPERVISOR_physdev_op:
         return do_physdev_op(a1, a2);
     default:

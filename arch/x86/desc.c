@@ -9,6 +9,8 @@
 #include <asm/desc.h>
 #include <asm/processor-flags.h>
 #include <asm/layout.h>
+#include <asm/paging.h>
+#include <xen-abi.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
 #include <string.h>
@@ -64,14 +66,42 @@ void load_idt(void)
     __asm__ __volatile__("lidt %0" : : "m"(idtr));
 }
 
-void cpu_desc_init(struct x86_cpu *c, char *stack_block)
+/*
+ * The GDT window of a CPU: the guest's pages show a shared zero page (all
+ * descriptors not present) until a vCPU's set_gdt frames are put there;
+ * hv's two pages are the CPU's own.
+ */
+static void map_gdt_window(struct x86_cpu *c, unsigned int cpu)
 {
-    if (!c->gdt) {
-        c->gdt = alloc_hv_pages(GDT_PAGES);
-        if (!c->gdt)
-            panic("no memory for a GDT");
+    static paddr_t zero_page;
+    if (!zero_page) {
+        void *z = alloc_hv_pages(1);
+        if (!z)
+            panic("no memory for the zero GDT page");
+        memset(z, 0, PAGE_SIZE);
+        zero_page = __pa(z);
     }
-    memset(c->gdt, 0, GDT_PAGES * PAGE_SIZE);
+    uint64_t *own = alloc_hv_pages(GDT_PAGES - FIRST_RESERVED_GDT_PAGE);
+    if (!own)
+        panic("no memory for a GDT");
+    memset(own, 0, (GDT_PAGES - FIRST_RESERVED_GDT_PAGE) * PAGE_SIZE);
+    uint64_t va = GDT_VIRT_START + cpu * GDT_VIRT_STRIDE;
+    c->gdt_zero_pa = zero_page;
+    c->gdt_ptes = map_hv_page(va, zero_page, PAGE_HV_RO);
+    for (unsigned int i = 1; i < FIRST_RESERVED_GDT_PAGE; i++)
+        map_hv_page(va + i * PAGE_SIZE, zero_page, PAGE_HV_RO);
+    for (unsigned int i = FIRST_RESERVED_GDT_PAGE; i < GDT_PAGES; i++)
+        map_hv_page(va + i * PAGE_SIZE, __pa(own) + (i - FIRST_RESERVED_GDT_PAGE) * PAGE_SIZE,
+                    PAGE_HV_RW);
+    c->gdt = (uint64_t *)va;
+}
+
+void cpu_desc_init(struct x86_cpu *c, char *stack_block, unsigned int cpu)
+{
+    if (!c->gdt)
+        map_gdt_window(c, cpu);
+    /* hv's pages afresh (a TSS descriptor left busy would make ltr fault). */
+    memset(c->gdt + FIRST_RESERVED_GDT_ENTRY, 0, (GDT_PAGES - FIRST_RESERVED_GDT_PAGE) * PAGE_SIZE);
     c->gdt[HV_CS64 / 8] = GDT_DESC_CS64;
     c->gdt[HV_DS / 8] = GDT_DESC_DS;
     c->gdt[HV_CS32 / 8] = GDT_DESC_CS32;

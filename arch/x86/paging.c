@@ -159,6 +159,14 @@ void *ioremap(paddr_t pa, size_t len, bool cached)
     return (void *)(va + (pa - base));
 }
 
+uint64_t *map_hv_page(uint64_t va, paddr_t pa, uint64_t flags)
+{
+    uint64_t *pte = walk_create(hv_l4, va, 1);
+    *pte = pa | flags | nx();
+    invlpg((void *)va);
+    return pte;
+}
+
 void map_guest_readonly(uint64_t va, paddr_t pa, uint64_t len)
 {
     for (uint64_t off = 0; off < len; off += PAGE_SIZE)

@@ -144,7 +144,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     printk("Command line: %s\n", boot_info.cmdline);
 
     setup_memory();
-    cpu_desc_init(&bsp_percpu.desc, boot_stack);
+    cpu_desc_init(&bsp_percpu.desc, boot_stack, 0);
     idt_init(HV_CS64); /* secondary CPUs load their runtime GDT before enabling interrupts */
     pv_cpu_init(0);
     cpu_features_init();

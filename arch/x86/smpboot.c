@@ -168,7 +168,7 @@ static void ap_start(struct percpu *p) __noreturn;
 static void ap_start(struct percpu *p)
 {
     write_cr3(hv_l4_pa); /* leave the trampoline's identity map behind */
-    cpu_desc_init(&p->desc, p->stack_block);
+    cpu_desc_init(&p->desc, p->stack_block, p->id);
     pv_cpu_init(p->id);
     cpu_features_init();
     p->apic_id = lapic_id();

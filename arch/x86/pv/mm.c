@@ -93,12 +93,14 @@ static int get_page_type(uint64_t mfn, uint64_t type, struct domain *d)
     if ((x & PGT_count_mask) == 0) {
         if ((x & PGT_type_mask) != type || !(x & PGT_validated)) {
             pg->type_info = type | 1;
-            if (type >= PGT_l1 && type <= PGT_l4) {
-                int rc = validate_table(mfn, (unsigned int)(type >> 60), d);
-                if (rc) {
-                    pg->type_info = 0;
-                    return rc;
-                }
+            int rc = 0;
+            if (type >= PGT_l1 && type <= PGT_l4)
+                rc = validate_table(mfn, (unsigned int)(type >> 60), d);
+            else if (type == PGT_seg_desc)
+                rc = pv_validate_descriptor_page(mfn);
+            if (rc) {
+                pg->type_info = 0;
+                return rc;
             }
             pg->type_info |= PGT_validated;
             return 0;
@@ -142,6 +144,37 @@ static void put_page_and_type(uint64_t mfn)
 {
     put_page_type(mfn);
     put_page(mfn);
+}
+
+int pv_get_page_and_type(uint64_t mfn, uint64_t type, struct domain *d)
+{
+    return get_page_and_type(mfn, type, d);
+}
+
+void pv_put_page_and_type(uint64_t mfn)
+{
+    put_page_and_type(mfn);
+}
+
+/* A type reference on a frame with a general one held (update_descriptor). */
+bool pv_get_page(uint64_t mfn, const struct domain *d)
+{
+    return get_page(mfn, d);
+}
+
+void pv_put_page(uint64_t mfn)
+{
+    put_page(mfn);
+}
+
+int pv_get_page_type(uint64_t mfn, uint64_t type, struct domain *d)
+{
+    return get_page_type(mfn, type, d);
+}
+
+void pv_put_page_type(uint64_t mfn)
+{
+    put_page_type(mfn);
 }
 
 /* Xen's adjustment of guest L1 entries (DESIGN §7); I/O memory is mapped uncached. */
@@ -495,8 +528,9 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 
 /*
  * SET_LDT: the arguments are checked as Xen checks them; an empty LDT is
- * accepted.  A non-empty LDT needs the descriptor-table machinery that
- * set_gdt brings, so it is refused as not implemented until then.
+ * accepted.  A non-empty LDT needs its frames mapped on demand into a
+ * per-CPU LDT window, which hv does not have yet: refused as not
+ * implemented.
  */
 static int set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
 {

@@ -202,6 +202,7 @@ static void start_current_vcpu(void)
     v->running = true;
     v->processor = this_cpu_id();
     pv_init_debugregs(v);
+    pv_load_gdt(v);
     pv_update_wallclock(v->domain);
     pv_update_time(v);
     vcpu_start_timers(v);

@@ -174,10 +174,13 @@ static bool canonical(uint64_t a)
 bool pv_return_frame_ok(const struct cpu_regs *regs)
 {
     /* Only what hv's iretq can load at CPL 3 without faulting in hv: the flat
-     * PV selectors (guest GDT/LDT selectors come with set_gdt) and a
-     * canonical RIP and RSP. */
-    bool cs_ok = regs->cs == FLAT_RING3_CS64 || regs->cs == FLAT_RING3_CS32;
-    return cs_ok && regs->ss == FLAT_RING3_SS64 && canonical(regs->rip) && canonical(regs->rsp);
+     * PV selectors or usable ones of the guest's own GDT, and a canonical RIP
+     * and RSP. */
+    uint16_t cs = (uint16_t)regs->cs, ss = (uint16_t)regs->ss;
+    bool cs_ok = cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32 || pv_guest_selector_ok(cs, true);
+    bool ss_ok = ss == FLAT_RING3_SS64 || pv_guest_selector_ok(ss, false);
+    return cs_ok && ss_ok && regs->cs == cs && regs->ss == ss && canonical(regs->rip) &&
+           canonical(regs->rsp);
 }
 
 bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events)

@@ -25,13 +25,15 @@ struct tss64 {
 #define VECTOR_INT80 0x80
 
 struct x86_cpu {
-    uint64_t *gdt; /* GDT_PAGES pages */
+    uint64_t *gdt;       /* the CPU's GDT window (GDT_PAGES pages at GDT_VIRT_START) */
+    uint64_t *gdt_ptes;  /* the window's GDT_PAGES consecutive L1 entries */
+    paddr_t gdt_zero_pa; /* what the guest pages show when no GDT frame is there */
     struct tss64 tss __aligned(16);
 };
 
 /* Builds the IDT with gates into code selector cs (BOOT_CS64 at first, HV_CS64 later). */
 void idt_init(uint16_t cs);
 /* Loads c's GDT and TSS; stack_block is the CPU's stack block (asm/layout.h). */
-void cpu_desc_init(struct x86_cpu *c, char *stack_block);
+void cpu_desc_init(struct x86_cpu *c, char *stack_block, unsigned int cpu);
 void load_idt(void);
 #endif

@@ -28,6 +28,9 @@ struct arch_vcpu {
     uint64_t vcpu_info_mfn;
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     struct trap_info traps[256];
+    /* set_gdt: the frames (each holding a seg_desc type reference) and entries. */
+    uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE];
+    unsigned int gdt_ents;
 };
 
 struct arch_domain {

@@ -3,7 +3,7 @@
  * (0xffff800000000000-0xffff87ffffffffff) of every address space:
  *
  *   slot 256        read-only M2P (machine-to-phys table), for guests
- *   slot 261        ioremap area, then hv's image (text, data, bss)
+ *   slot 261        ioremap area, per-CPU GDT windows, then hv's image
  *   slots 262-271   direct map of all machine RAM (5 TiB)
  *
  * The image is loaded at HV_PHYS_START and runs at HV_VIRT_BASE + physical.
@@ -17,13 +17,20 @@
 #define _AC(x, s) x##s
 #endif
 
-#define HV_SLOT_FIRST        256
-#define HV_SLOT_LAST         271
-#define HV_RESERVED_START    _AC(0xffff800000000000, UL)
-#define HV_RESERVED_LAST     _AC(0xffff87ffffffffff, UL)
-#define RO_MPT_VIRT_START    _AC(0xffff800000000000, UL)
-#define IOREMAP_VIRT_START   _AC(0xffff82c000000000, UL)
-#define IOREMAP_VIRT_SIZE    _AC(0x0000000040000000, UL)
+#define HV_SLOT_FIRST      256
+#define HV_SLOT_LAST       271
+#define HV_RESERVED_START  _AC(0xffff800000000000, UL)
+#define HV_RESERVED_LAST   _AC(0xffff87ffffffffff, UL)
+#define RO_MPT_VIRT_START  _AC(0xffff800000000000, UL)
+#define IOREMAP_VIRT_START _AC(0xffff82c000000000, UL)
+#define IOREMAP_VIRT_SIZE  _AC(0x0000000040000000, UL)
+/*
+ * Each CPU's GDT is a 16-page window (Xen's layout): pages 0-13 show the
+ * running vCPU's GDT frames (set_gdt) or a zero page, pages 14-15 hold
+ * hv's descriptors.  Windows are 128 KiB apart (a guard between them).
+ */
+#define GDT_VIRT_START       _AC(0xffff82c080000000, UL)
+#define GDT_VIRT_STRIDE      _AC(0x20000, UL)
 #define HV_VIRT_BASE         _AC(0xffff82d040000000, UL)
 #define HV_PHYS_START        _AC(0x200000, UL)
 #define DIRECTMAP_VIRT_START _AC(0xffff830000000000, UL)

@@ -19,6 +19,8 @@ void *ioremap(paddr_t pa, size_t len, bool cached);
 uint64_t *lookup_pte(uint64_t va, unsigned int *level);
 /* Maps [pa, pa+len) read-only for guests (user-accessible) at va in hv's slots. */
 void map_guest_readonly(uint64_t va, paddr_t pa, uint64_t len);
+/* Maps the hv page at va (in hv's slots) to pa with flags; returns its PTE. */
+uint64_t *map_hv_page(uint64_t va, paddr_t pa, uint64_t flags);
 /* From now on page tables come from the buddy allocator. */
 void paging_mm_ready(void);
 #endif

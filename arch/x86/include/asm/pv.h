@@ -80,6 +80,22 @@ bool pv_handle_nm(struct cpu_regs *regs);
 void pv_record_debug_status(void);
 bool pv_debug_trap_in_hv(void);
 void pv_init_debugregs(struct vcpu *v);
+/* arch/x86/pv/mm.c: references on frames of d (type PGT_*; 0 or -EINVAL/-EBUSY). */
+int pv_get_page_and_type(uint64_t mfn, uint64_t type, struct domain *d);
+void pv_put_page_and_type(uint64_t mfn);
+bool pv_get_page(uint64_t mfn, const struct domain *d);
+void pv_put_page(uint64_t mfn);
+int pv_get_page_type(uint64_t mfn, uint64_t type, struct domain *d);
+void pv_put_page_type(uint64_t mfn);
+/* arch/x86/pv/descriptors.c */
+long do_set_gdt(uint64_t frame_list, uint64_t entries);
+long do_update_descriptor(uint64_t maddr, uint64_t desc);
+/* Validates (and fixes up, as Xen) the 512 descriptors of a page becoming seg_desc. */
+int pv_validate_descriptor_page(uint64_t mfn);
+/* Shows v's GDT frames in this CPU's GDT window. */
+void pv_load_gdt(struct vcpu *v);
+/* Would hv's iretq load this CS (code) or SS (stack) selector at CPL 3? */
+bool pv_guest_selector_ok(uint16_t sel, bool code);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 /* Can hv's exit path load this frame into the CPU without faulting? */

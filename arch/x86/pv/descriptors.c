@@ -1,0 +1,174 @@
+/*
+ * A PV guest's own descriptor tables (DESIGN §7): set_gdt hands hv up to 14
+ * frames that become the first pages of the CPU's GDT window while the vCPU
+ * runs; update_descriptor writes one descriptor.  Every frame of a GDT has
+ * the seg_desc type, given only after all 512 of its descriptors pass
+ * Xen's check (and get their DPL raised to 3, as Xen's fix-up does), so the
+ * guest can neither map it writable nor put in it a descriptor that would
+ * reach hv: system descriptors other than call gates are refused, and call
+ * gates must target a guest or the flat kernel code selector.
+ */
+#include <asm/pv.h>
+#include <asm/cpu.h>
+#include <asm/desc.h>
+#include <asm/guest_access.h>
+#include <asm/processor-flags.h>
+#include <asm/layout.h>
+#include <asm/paging.h>
+#include <asm/percpu.h>
+#include <asm/processor-flags.h>
+#include <hv/errno.h>
+#include <hv/mm.h>
+#include <string.h>
+
+/* Bits of a descriptor's high word. */
+#define SEG_TYPE  (15u << 8)
+#define SEG_CODE  (1u << 11)
+#define SEG_WR    (1u << 9)  /* writable data, readable code */
+#define SEG_EC    (1u << 10) /* conforming code */
+#define SEG_S     (1u << 12)
+#define SEG_DPL   (3u << 13)
+#define SEG_P     (1u << 15)
+#define SEG_L     (1u << 21)
+#define SEG_DB    (1u << 22)
+#define GATE_CALL (12u << 8)
+
+static bool gate_selector_ok(uint16_t sel)
+{
+    return (sel >> 3) < FIRST_RESERVED_GDT_ENTRY || sel == FLAT_KERNEL_CS || (sel & 4);
+}
+
+/*
+ * Xen's check_descriptor for a 64-bit guest: true if *desc may be in a
+ * guest's GDT or LDT, after the same fix-ups (DPL at least 3; a call gate's
+ * DPL moves to its selector's RPL and becomes 0, so using it faults into hv).
+ */
+static bool check_descriptor(uint64_t *desc)
+{
+    uint32_t a = (uint32_t)*desc, b = (uint32_t)(*desc >> 32);
+    if (!(b & SEG_P))
+        return true;      /* loading it always faults */
+    unsigned int dpl = 3; /* a 64-bit PV kernel runs in ring 3: nothing below */
+    b = (b & ~SEG_DPL) | (dpl << 13);
+    if (!(b & SEG_S))
+        goto system;
+    *desc = ((uint64_t)b << 32) | a;
+    return true;
+
+system:
+    /* Type 0 is the upper half of a 16-byte call gate. */
+    if ((b & SEG_TYPE) == 0)
+        return true;
+    if ((b & SEG_TYPE) != GATE_CALL)
+        return false;
+    uint16_t cs = (uint16_t)(a >> 16);
+    if (!gate_selector_ok(cs))
+        return false;
+    b &= ~SEG_DPL;
+    cs = (uint16_t)((cs & ~3u) | dpl);
+    a = (a & 0xffffu) | ((uint32_t)cs << 16);
+    if (b & 0xff) /* reserved bits of a 64-bit gate */
+        return false;
+    *desc = ((uint64_t)b << 32) | a;
+    return true;
+}
+
+int pv_validate_descriptor_page(uint64_t mfn)
+{
+    uint64_t *descs = __va(mfn << PAGE_SHIFT);
+    for (unsigned int i = 0; i < 512; i++)
+        if (!check_descriptor(&descs[i]))
+            return -EINVAL;
+    return 0;
+}
+
+/* The L1 entries of this CPU's GDT window for the guest's pages. */
+static void show_gdt_frames(const uint64_t *frames, unsigned int nr)
+{
+    struct x86_cpu *c = &this_cpu()->desc;
+    for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++) {
+        /* Writable for hv: the CPU sets accessed and busy bits in descriptors. */
+        paddr_t pa = i < nr ? frames[i] << PAGE_SHIFT : c->gdt_zero_pa;
+        uint64_t flags = i < nr ? PAGE_HV_RW : PAGE_HV_RO;
+        c->gdt_ptes[i] = pa | flags | (c->gdt_ptes[i] & _PAGE_NX);
+        invlpg((char *)c->gdt + i * PAGE_SIZE);
+    }
+}
+
+static unsigned int gdt_frame_count(unsigned int entries)
+{
+    return (entries + 511) / 512;
+}
+
+void pv_load_gdt(struct vcpu *v)
+{
+    show_gdt_frames(v->arch.gdt_frames, gdt_frame_count(v->arch.gdt_ents));
+}
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries_arg)
+{
+    struct vcpu *v = current_vcpu();
+    unsigned int entries = (unsigned int)entries_arg;
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -EINVAL;
+    unsigned int nr = gdt_frame_count(entries);
+    uint64_t frames[FIRST_RESERVED_GDT_PAGE];
+    if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
+        return -EFAULT;
+    /* Take the new frames before letting go of the old (they may overlap). */
+    for (unsigned int i = 0; i < nr; i++) {
+        if (frames[i] >= max_page || pv_get_page_and_type(frames[i], PGT_seg_desc, v->domain)) {
+            while (i-- > 0)
+                pv_put_page_and_type(frames[i]);
+            return -EINVAL;
+        }
+    }
+    unsigned int old_nr = gdt_frame_count(v->arch.gdt_ents);
+    uint64_t old[FIRST_RESERVED_GDT_PAGE];
+    memcpy(old, v->arch.gdt_frames, sizeof(old));
+    memset(v->arch.gdt_frames, 0, sizeof(v->arch.gdt_frames));
+    memcpy(v->arch.gdt_frames, frames, nr * sizeof(frames[0]));
+    v->arch.gdt_ents = entries;
+    pv_load_gdt(v);
+    for (unsigned int i = 0; i < old_nr; i++)
+        pv_put_page_and_type(old[i]);
+    return 0;
+}
+
+long do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    struct vcpu *v = current_vcpu();
+    if ((maddr & 7) || !check_descriptor(&desc))
+        return -EINVAL;
+    uint64_t mfn = maddr >> PAGE_SHIFT;
+    if (mfn >= max_page || !pv_get_page(mfn, v->domain))
+        return -EINVAL;
+    /* A descriptor page stays one; any other page must be free to be written. */
+    uint64_t type = frame_table[mfn].type_info & PGT_type_mask;
+    long rc = -EINVAL;
+    if (!pv_get_page_type(mfn, type == PGT_seg_desc ? PGT_seg_desc : PGT_writable, v->domain)) {
+        uint64_t *slot = (uint64_t *)__va(maddr);
+        __atomic_store_n(slot, desc, __ATOMIC_RELAXED);
+        pv_put_page_type(mfn);
+        rc = 0;
+    }
+    pv_put_page(mfn);
+    return rc;
+}
+
+bool pv_guest_selector_ok(uint16_t sel, bool code)
+{
+    /* LDT selectors wait for non-empty LDTs (SET_LDT refuses them). */
+    if ((sel & 3) != 3 || (sel & 4) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || sel < 8)
+        return false;
+    const struct vcpu *v = current_vcpu();
+    if ((sel >> 3) >= gdt_frame_count(v->arch.gdt_ents) * 512)
+        return false; /* the zero page: not present */
+    uint64_t d = this_cpu()->desc.gdt[sel >> 3];
+    uint32_t b = (uint32_t)(d >> 32);
+    if (!(b & SEG_P) || !(b & SEG_S) || ((b & SEG_DPL) >> 13) != 3)
+        return false;
+    if (code)
+        return (b & SEG_CODE) && !((b & SEG_L) && (b & SEG_DB));
+    return !(b & SEG_CODE) && (b & SEG_WR);
+}

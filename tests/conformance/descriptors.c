@@ -1,0 +1,222 @@
+/*
+ * Conformance kernel: a guest's own descriptor tables (DESIGN §7) —
+ * set_gdt and update_descriptor, with their refusals (too many entries,
+ * bad pointers, frames not owned or mapped writable, descriptors that
+ * would reach the hypervisor), the fix-ups Xen applies to what it accepts
+ * (DPL raised to 3, call gates turned into DPL-0 gates with the DPL in
+ * their selector), the frames' protection while they form a GDT, and the
+ * selectors in use: loaded into a data segment register, read with lar,
+ * and as CS and SS of an iret that stays in guest kernel mode.
+ */
+#include <pvkernel/kernel.h>
+#include <pvkernel/console.h>
+#include <pvkernel/hypercall.h>
+#include <pvkernel/mm.h>
+#include <pvkernel/test.h>
+#include <pvkernel/traps.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CODE64_DPL0 0x00af9a000000ffffUL /* 64-bit code, DPL 0 */
+#define DATA_DPL0   0x00cf92000000ffffUL /* flat writable data, DPL 0 */
+#define CODE32_DPL1 0x00cfba000000ffffUL /* 32-bit code, DPL 1 */
+#define TSS64       0x0000890000000067UL /* a present 64-bit TSS: system, refused */
+#define INT_GATE    0x00008e0000000000UL /* an interrupt gate: system, refused */
+#define NOT_PRESENT 0x00cf12000000ffffUL /* anything goes when P is clear */
+
+/* A 64-bit call gate (low half) to selector sel, DPL dpl, offset 0x1000. */
+static uint64_t call_gate(uint16_t sel, unsigned int dpl)
+{
+    return 0x1000UL | ((uint64_t)sel << 16) | ((0x8cUL | (dpl << 5)) << 40);
+}
+
+static long set_gdt(const unsigned long *frames, unsigned int entries)
+{
+    return hypercall2(__HYPERVISOR_set_gdt, frames, entries);
+}
+
+static long update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    return hypercall2(__HYPERVISOR_update_descriptor, maddr, desc);
+}
+
+/* A spare page holding descs[0..n-1], unmapped again; its mfn. */
+static unsigned long descriptor_page(const uint64_t *descs, unsigned int n)
+{
+    unsigned long pfn = mm_alloc_pfn();
+    uint64_t *page = pfn ? mm_map_pfn(pfn, PTE_P | PTE_RW) : NULL;
+    if (!page)
+        return 0;
+    memset(page, 0, PAGE_SIZE);
+    memcpy(page, descs, n * sizeof(descs[0]));
+    mm_unmap((unsigned long)page);
+    return pfn_to_mfn(pfn);
+}
+
+static uint64_t read_only_view(unsigned long mfn, unsigned int index)
+{
+    static unsigned long va;
+    if (!va)
+        va = mm_alloc_va();
+    if (mm_map(va, mfn, PTE_P))
+        return ~0UL;
+    uint64_t d = ((volatile uint64_t *)va)[index];
+    mm_unmap(va);
+    return d;
+}
+
+static bool lar(uint16_t sel, uint32_t *rights)
+{
+    uint32_t r = 0;
+    bool ok;
+    __asm__ __volatile__("lar %2, %0\n\tsetz %1" : "=r"(r), "=q"(ok) : "r"((uint32_t)sel), "0"(0));
+    *rights = r;
+    return ok;
+}
+
+/* An iret in kernel mode to the next instruction with cs/ss; reads them back. */
+static void iret_with(uint16_t cs, uint16_t ss, uint16_t *cs_seen, uint16_t *ss_seen)
+{
+    uint16_t c, s;
+    __asm__ __volatile__("mov %%rsp, %%rax\n\t"
+                         "pushq %q[ss]\n\t"
+                         "pushq %%rax\n\t"
+                         "pushfq\n\t"
+                         "pushq %q[cs]\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "pushq $0\n\t" /* flags */
+                         "pushq $0\n\t" /* rcx */
+                         "pushq $0\n\t" /* r11 */
+                         "pushq $0\n\t" /* rax */
+                         "mov $23, %%eax\n\t"
+                         "syscall\n"
+                         "1:\tmov %%cs, %w[c]\n\t"
+                         "mov %%ss, %w[s]"
+                         : [c] "=&r"(c), [s] "=&r"(s)
+                         : [cs] "r"((uint64_t)cs), [ss] "r"((uint64_t)ss)
+                         : "rax", "rcx", "r11", "memory");
+    *cs_seen = c;
+    *ss_seen = s;
+}
+
+int kernel_main(void)
+{
+    long rc = mm_init();
+    if (rc) {
+        printk("descriptors: mm_init failed: %ld\n", rc);
+        return 1;
+    }
+    unsigned long frames[16];
+
+    /* --- set_gdt refusals ------------------------------------------------ */
+    test_check_rc("set_gdt.too_many", set_gdt(frames, FIRST_RESERVED_GDT_ENTRY + 1), -XEN_EINVAL);
+    test_check_rc("set_gdt.null_list", set_gdt(NULL, 1), -XEN_EFAULT);
+    test_check_rc("set_gdt.empty", set_gdt(NULL, 0), 0);
+    frames[0] = 0x7ffffffffUL;
+    test_check_rc("set_gdt.bad_frame", set_gdt(frames, 1), -XEN_EINVAL);
+    frames[0] = virt_to_mfn((const void *)start_info->pt_base);
+    test_check_rc("set_gdt.page_table", set_gdt(frames, 1), -XEN_EINVAL);
+
+    /* A frame still mapped writable cannot be a descriptor page. */
+    static const uint64_t good[] = {0, CODE64_DPL0, DATA_DPL0, CODE32_DPL1, NOT_PRESENT, 0, 0, 0, 0,
+                                    0, 0,           0,         0,           0,           0, 0, 0};
+    unsigned long writable_pfn = mm_alloc_pfn();
+    void *writable = mm_map_pfn(writable_pfn, PTE_P | PTE_RW);
+    memset(writable, 0, PAGE_SIZE);
+    frames[0] = pfn_to_mfn(writable_pfn);
+    test_check_rc("set_gdt.mapped_writable", set_gdt(frames, 16), -XEN_EINVAL);
+    mm_unmap((unsigned long)writable);
+
+    uint64_t with_tss[] = {0, TSS64, 0};
+    frames[0] = descriptor_page(with_tss, 3);
+    test_check_rc("set_gdt.tss_descriptor", set_gdt(frames, 3), -XEN_EINVAL);
+    uint64_t with_int_gate[] = {0, INT_GATE, 0};
+    frames[0] = descriptor_page(with_int_gate, 3);
+    test_check_rc("set_gdt.interrupt_gate", set_gdt(frames, 3), -XEN_EINVAL);
+    uint64_t with_hv_gate[] = {0, call_gate(0xe008, 3), 0};
+    frames[0] = descriptor_page(with_hv_gate, 3);
+    test_check_rc("set_gdt.call_gate_to_hv", set_gdt(frames, 3), -XEN_EINVAL);
+
+    /* --- a good GDT ------------------------------------------------------ */
+    uint64_t descs[17];
+    memcpy(descs, good, sizeof(descs));
+    descs[5] = call_gate(FLAT_KERNEL_CS, 0); /* with its upper half, 6, zero */
+    descs[7] = call_gate(0x08, 3);
+    unsigned long gdt_mfn = descriptor_page(descs, 17);
+    frames[0] = gdt_mfn;
+    rc = set_gdt(frames, 17);
+    test_check_rc("set_gdt.good", rc, 0);
+    test_check("set_gdt.fixups",
+               "code64=0xaffa000000ffff data=0xcff2000000ffff code32=0xcffa000000ffff "
+               "not_present=0xcf12000000ffff",
+               "code64=%#lx data=%#lx code32=%#lx not_present=%#lx", read_only_view(gdt_mfn, 1),
+               read_only_view(gdt_mfn, 2), read_only_view(gdt_mfn, 3), read_only_view(gdt_mfn, 4));
+    test_check("set_gdt.call_gates", "kernel_cs=0x8c00e0331000 guest=0x8c00000b1000 upper=0",
+               "kernel_cs=%#lx guest=%#lx upper=%#lx", read_only_view(gdt_mfn, 5),
+               read_only_view(gdt_mfn, 7), read_only_view(gdt_mfn, 6));
+
+    /* While it is a GDT frame: no writable mapping. */
+    unsigned long va = mm_alloc_va();
+    test_check_rc("gdt_frame.map_writable", mm_map(va, gdt_mfn, PTE_P | PTE_RW), -XEN_EBUSY);
+    test_check_rc("gdt_frame.map_readonly", mm_map(va, gdt_mfn, PTE_P), 0);
+    mm_unmap(va);
+
+    /* --- the selectors in use -------------------------------------------- */
+    uint32_t rights;
+    bool ok = lar(0x0b, &rights);
+    test_check("lar.code64", "ok=1 rights=0xa0fa00", "ok=%d rights=%#x", ok, rights);
+    ok = lar(0x13, &rights);
+    test_check("lar.data", "ok=1 rights=0xc0f200", "ok=%d rights=%#x", ok, rights);
+    ok = lar(0x23, &rights);
+    test_check("lar.not_present", "ok=0", "ok=%d", ok);
+    ok = lar(0x8b, &rights);
+    test_check("lar.past_entries", "ok=0", "ok=%d", ok);
+    ok = lar(0x2b, &rights);
+    test_check("lar.call_gate", "ok=0 rights=0", "ok=%d rights=%#x", ok, rights);
+
+    uint16_t ds;
+    __asm__ __volatile__("mov %1, %%ds\n\tmov %%ds, %0" : "=r"(ds) : "r"(0x13));
+    test_check("mov_ds.guest_data", "ds=0x13", "ds=%#x", ds);
+    __asm__ __volatile__("mov %0, %%ds" : : "r"(0));
+
+    uint16_t cs_seen, ss_seen;
+    iret_with(0x08, 0x10, &cs_seen, &ss_seen);
+    test_check("iret.guest_selectors", "cs=0xb ss=0x13", "cs=%#x ss=%#x", cs_seen, ss_seen);
+    /* RPL 0 stays in guest kernel mode (RPL 3 would mean a return to user). */
+    iret_with(FLAT_KERNEL_CS & ~3, FLAT_KERNEL_SS, &cs_seen, &ss_seen);
+    test_check("iret.flat_selectors", "cs=0xe033 ss=0xe02b", "cs=%#x ss=%#x", cs_seen, ss_seen);
+
+    /* --- update_descriptor ----------------------------------------------- */
+    uint64_t gdt_ma = (uint64_t)gdt_mfn << PAGE_SHIFT;
+    test_check_rc("update_descriptor.unaligned", update_descriptor(gdt_ma + 4, DATA_DPL0),
+                  -XEN_EINVAL);
+    test_check_rc("update_descriptor.tss", update_descriptor(gdt_ma + 8, TSS64), -XEN_EINVAL);
+    test_check_rc("update_descriptor.gate_to_hv",
+                  update_descriptor(gdt_ma + 8, call_gate(0xe008, 3)), -XEN_EINVAL);
+    rc = update_descriptor(gdt_ma + 8 * 8, DATA_DPL0);
+    test_check("update_descriptor.in_gdt", "rc=0 now=0xcff2000000ffff", "rc=%ld now=%#lx", rc,
+               read_only_view(gdt_mfn, 8));
+    ok = lar(0x43, &rights);
+    test_check("update_descriptor.in_gdt.lar", "ok=1 rights=0xc0f200", "ok=%d rights=%#x", ok,
+               rights);
+    unsigned long plain_pfn = mm_alloc_pfn();
+    uint64_t *plain = mm_map_pfn(plain_pfn, PTE_P | PTE_RW);
+    memset(plain, 0, PAGE_SIZE);
+    rc = update_descriptor(((uint64_t)pfn_to_mfn(plain_pfn) << PAGE_SHIFT) + 16, CODE64_DPL0);
+    test_check("update_descriptor.plain_page", "rc=0 now=0xaffa000000ffff", "rc=%ld now=%#lx", rc,
+               plain[2]);
+    test_check_rc(
+        "update_descriptor.page_table",
+        update_descriptor((uint64_t)virt_to_mfn((const void *)start_info->pt_base) << PAGE_SHIFT,
+                          DATA_DPL0),
+        -XEN_EINVAL);
+    test_check_rc("update_descriptor.not_owned", update_descriptor(0x7ffffffffUL << PAGE_SHIFT, 0),
+                  -XEN_EINVAL);
+
+    /* --- letting go ------------------------------------------------------ */
+    test_check_rc("set_gdt.release", set_gdt(NULL, 0), 0);
+    test_check_rc("gdt_frame.map_writable_after", mm_map(va, gdt_mfn, PTE_P | PTE_RW), 0);
+    mm_unmap(va);
+    return test_summary();
+}
