@@ -203,7 +203,8 @@ bool pv_bounce_syscall(struct cpu_regs *regs)
         return true;
     }
     /* No callback: #UD at the syscall instruction, as a syscall-less CPU
-     * would raise it (Xen leaves DF alone on this path). */
+     * would raise it; DF stays as the guest had it (Xen's intent since its
+     * fix of this path; 4.17.7's RFLAGS masking is in known-diffs). */
     const struct trap_info *ud = &v->arch.traps[6];
     regs->rip -= 2;
     return ud->address && bounce(v, regs, ud->address, false, 0, TI_GET_IF(ud));
