@@ -6,16 +6,10 @@
  * The return goes through HYPERVISOR_iret with an iret_context built on the
  * stack: {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss}.
  */
+#include <pvkernel/trap_entry.h>
+
 #define HYPERCALL_IRET 23
 
-/* What the hypervisor left in RCX, R11 and RFLAGS on entering a handler. */
-.macro CAPTURE_ENTRY
-        mov     %rcx, trap_entry_rcx(%rip)
-        mov     %r11, trap_entry_r11(%rip)
-        pushfq
-        popq    trap_entry_rflags(%rip)
-        cld                             /* C code below needs DF clear */
-.endm
 
 .macro TRAP_STUB vector, has_error
         .globl trap_entry_\vector

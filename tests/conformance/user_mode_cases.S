@@ -17,10 +17,10 @@
 #define MARK_RCX       0x11c0ffee
 #define MARK_R11       0x22beef
 
-        .text
+#include <pvkernel/trap_entry.h>
 
-        .globl enter_user
-enter_user:
+/* Keeps the kernel's callee-saved registers and stack pointer for case_return. */
+.macro SAVE_KERNEL_CONTEXT
         push    %rbx
         push    %rbp
         push    %r12
@@ -28,6 +28,13 @@ enter_user:
         push    %r14
         push    %r15
         mov     %rsp, kernel_resume_rsp(%rip)
+.endm
+
+        .text
+
+        .globl enter_user
+enter_user:
+        SAVE_KERNEL_CONTEXT
         mov     %rsi, case_rsp(%rip)
         /* iret_context, lowest address first: rax, r11, rcx, flags, rip, cs, rflags, rsp, ss */
         push    $FLAT_USER_SS
@@ -45,13 +52,7 @@ enter_user:
 
         .globl run_in_kernel
 run_in_kernel:
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
-        mov     %rsp, kernel_resume_rsp(%rip)
+        SAVE_KERNEL_CONTEXT
         mov     %rsp, case_rsp(%rip)
         jmp     *%rdi
 
@@ -191,11 +192,7 @@ ufault_spin:
 .macro SOFTINT_STUB vector
         .globl softint_entry_\vector
 softint_entry_\vector:
-        mov     %rcx, trap_entry_rcx(%rip)
-        mov     %r11, trap_entry_r11(%rip)
-        pushfq
-        popq    trap_entry_rflags(%rip)
-        cld
+        CAPTURE_ENTRY
         pop     %rcx
         pop     %r11
         push    $0

@@ -2,7 +2,7 @@
  * A hostile dom0: HYPERVISOR_iret with a frame hv's own iretq could not load
  * (a non-canonical RIP, or a selector the guest may not use).  hv must crash
  * the domain, never fault itself, and keep answering debug keys.  The case
- * is chosen by the module's command line: "rip" or "cs".
+ * is chosen by the module's command line: "rip", "cs" or "cs32-rip".
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -22,6 +22,10 @@ int kernel_main(void)
     if (!strcmp(which, "cs")) {
         ctx.rip = (unsigned long)kernel_main;
         ctx.cs = 0xe008; /* hv's own code selector */
+    } else if (!strcmp(which, "cs32-rip")) {
+        /* Canonical, but past the 4 GiB limit of the flat 32-bit code segment. */
+        ctx.rip = 0x100001000UL;
+        ctx.cs = FLAT_USER_CS32 & ~3;
     }
     printk("hostile-iret: iret with %s\n", which);
     /* iret reads its frame at the stack pointer of the hypercall. */

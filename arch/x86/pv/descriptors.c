@@ -31,6 +31,7 @@
 #define SEG_P     (1u << 15)
 #define SEG_L     (1u << 21)
 #define SEG_DB    (1u << 22)
+#define SEG_G     (1u << 23)
 #define GATE_CALL (12u << 8)
 
 static bool gate_selector_ok(uint16_t sel)
@@ -156,7 +157,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
     return rc;
 }
 
-bool pv_guest_selector_ok(uint16_t sel, bool code)
+bool pv_guest_selector_ok(uint16_t sel, bool code, uint64_t *rip_limit)
 {
     /* LDT selectors wait for non-empty LDTs (SET_LDT refuses them). */
     if ((sel & 3) != 3 || (sel & 4) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || sel < 8)
@@ -168,7 +169,12 @@ bool pv_guest_selector_ok(uint16_t sel, bool code)
     uint32_t b = (uint32_t)(d >> 32);
     if (!(b & SEG_P) || !(b & SEG_S) || ((b & SEG_DPL) >> 13) != 3)
         return false;
-    if (code)
-        return (b & SEG_CODE) && !((b & SEG_L) && (b & SEG_DB));
-    return !(b & SEG_CODE) && (b & SEG_WR);
+    if (!code)
+        return !(b & SEG_CODE) && (b & SEG_WR);
+    if (!(b & SEG_CODE) || ((b & SEG_L) && (b & SEG_DB)))
+        return false;
+    /* Outside 64-bit mode iretq checks RIP against the segment's limit. */
+    uint64_t limit = ((d & 0xffff) | ((d >> 32) & 0xf0000));
+    *rip_limit = (b & SEG_L) ? ~0UL : (b & SEG_G) ? (limit << 12) | 0xfff : limit;
+    return true;
 }

@@ -110,7 +110,7 @@ void pv_syscall(struct cpu_regs *regs)
         regs->rax =
             (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
     if (domain_running(v) && !pv_return_frame_ok(regs))
-        domain_crash(v->domain, "return frame with bad selectors or non-canonical address");
+        domain_crash(v->domain, "return frame with bad selectors or an address they cannot reach");
     if (!domain_running(v))
         leave_guest();
     /* Softirqs raised meanwhile run before the guest does, then any event upcall. */

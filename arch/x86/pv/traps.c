@@ -177,10 +177,14 @@ bool pv_return_frame_ok(const struct cpu_regs *regs)
      * PV selectors or usable ones of the guest's own GDT, and a canonical RIP
      * and RSP. */
     uint16_t cs = (uint16_t)regs->cs, ss = (uint16_t)regs->ss;
-    bool cs_ok = cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32 || pv_guest_selector_ok(cs, true);
-    bool ss_ok = ss == FLAT_RING3_SS64 || pv_guest_selector_ok(ss, false);
-    return cs_ok && ss_ok && regs->cs == cs && regs->ss == ss && canonical(regs->rip) &&
-           canonical(regs->rsp);
+    uint64_t rip_limit = ~0UL, unused;
+    if (cs == FLAT_RING3_CS32)
+        rip_limit = 0xffffffffUL; /* hardware checks a compat-mode RIP against the limit */
+    bool cs_ok = cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32 ||
+                 pv_guest_selector_ok(cs, true, &rip_limit);
+    bool ss_ok = ss == FLAT_RING3_SS64 || pv_guest_selector_ok(ss, false, &unused);
+    return cs_ok && ss_ok && regs->cs == cs && regs->ss == ss && regs->rip <= rip_limit &&
+           canonical(regs->rip) && canonical(regs->rsp);
 }
 
 bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events)

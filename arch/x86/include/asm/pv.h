@@ -94,8 +94,10 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc);
 int pv_validate_descriptor_page(uint64_t mfn);
 /* Shows v's GDT frames in this CPU's GDT window. */
 void pv_load_gdt(struct vcpu *v);
-/* Would hv's iretq load this CS (code) or SS (stack) selector at CPL 3? */
-bool pv_guest_selector_ok(uint16_t sel, bool code);
+/* Would hv's iretq load this CS (code) or SS (stack) selector of the
+ * guest's GDT at CPL 3?  For a code segment, *rip_limit gets the highest
+ * RIP the CPU accepts with it. */
+bool pv_guest_selector_ok(uint16_t sel, bool code, uint64_t *rip_limit);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 /* Can hv's exit path load this frame into the CPU without faulting? */
