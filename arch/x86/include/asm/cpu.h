@@ -61,7 +61,13 @@ static inline uint64_t rdtsc(void)
     }
 DEFINE_CR(0)
 DEFINE_CR(2)
+#ifdef HOST_TEST
+/* Unit tests run at CPL 3: CR3 loads and TLB flushes go to the test's hooks. */
+uint64_t read_cr3(void);
+void write_cr3(uint64_t v);
+#else
 DEFINE_CR(3)
+#endif
 DEFINE_CR(4)
 #undef DEFINE_CR
 
@@ -103,10 +109,14 @@ static inline void safe_halt(void)
 {
     __asm__ __volatile__("sti; hlt" ::: "memory");
 }
+#ifdef HOST_TEST
+void invlpg(const void *va);
+#else
 static inline void invlpg(const void *va)
 {
     __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
 }
+#endif
 static inline void flush_tlb_local(void)
 {
     write_cr3(read_cr3());

@@ -56,6 +56,18 @@
 
 #ifndef __ASSEMBLY__
 #include <hv/types.h>
+#ifdef HOST_TEST
+/* Unit tests give hv code a block of their own memory as "machine memory". */
+extern uint8_t *host_machine_memory;
+static inline void *__va(paddr_t pa)
+{
+    return host_machine_memory + pa;
+}
+static inline paddr_t __pa(const void *va)
+{
+    return (paddr_t)((const uint8_t *)va - host_machine_memory);
+}
+#else
 static inline void *__va(paddr_t pa)
 {
     return (void *)(pa + DIRECTMAP_VIRT_START);
@@ -67,5 +79,6 @@ static inline paddr_t __pa(const void *va)
         return v - HV_VIRT_BASE;
     return v - DIRECTMAP_VIRT_START;
 }
+#endif /* HOST_TEST */
 #endif
 #endif
