@@ -6,7 +6,11 @@
  * (DPL raised to 3, call gates turned into DPL-0 gates with the DPL in
  * their selector), the frames' protection while they form a GDT, and the
  * selectors in use: loaded into a data segment register, read with lar,
- * and as CS and SS of an iret that stays in guest kernel mode.
+ * and as CS and SS of an iret that stays in guest kernel mode.  An iret
+ * frame the CPU refuses (null, LDT, hypervisor, data-as-code, code-as-stack
+ * and not-present selectors, a non-canonical RIP) raises, through the trap
+ * table, the fault the CPU names, as if at the frame's target; a
+ * non-canonical RSP is loaded as it is.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -17,12 +21,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CODE64_DPL0 0x00af9a000000ffffUL /* 64-bit code, DPL 0 */
-#define DATA_DPL0   0x00cf92000000ffffUL /* flat writable data, DPL 0 */
-#define CODE32_DPL1 0x00cfba000000ffffUL /* 32-bit code, DPL 1 */
-#define TSS64       0x0000890000000067UL /* a present 64-bit TSS: system, refused */
-#define INT_GATE    0x00008e0000000000UL /* an interrupt gate: system, refused */
-#define NOT_PRESENT 0x00cf12000000ffffUL /* anything goes when P is clear */
+#define CODE64_DPL0  0x00af9a000000ffffUL /* 64-bit code, DPL 0 */
+#define DATA_DPL0    0x00cf92000000ffffUL /* flat writable data, DPL 0 */
+#define CODE32_DPL1  0x00cfba000000ffffUL /* 32-bit code, DPL 1 */
+#define TSS64        0x0000890000000067UL /* a present 64-bit TSS: system, refused */
+#define INT_GATE     0x00008e0000000000UL /* an interrupt gate: system, refused */
+#define NOT_PRESENT  0x00cf12000000ffffUL /* anything goes when P is clear */
+#define CODE64_NP    0x00af7a000000ffffUL /* 64-bit code, DPL 3, not present */
+#define DATA_NP      0x00cf72000000ffffUL /* writable data, DPL 3, not present */
+#define NONCANONICAL 0x8000000000000000UL
 
 /* A 64-bit call gate (low half) to selector sel, DPL dpl, offset 0x1000. */
 static uint64_t call_gate(uint16_t sel, unsigned int dpl)
@@ -100,6 +107,92 @@ static void iret_with(uint16_t cs, uint16_t ss, uint16_t *cs_seen, uint16_t *ss_
     *ss_seen = s;
 }
 
+static struct trap_frame fault_seen;
+static bool faulted;
+static uint64_t resume_rsp;
+extern char iret_fault_resume[];
+
+static bool iret_fault_hook(struct trap_frame *f)
+{
+    fault_seen = *f;
+    faulted = true;
+    f->rip = (uint64_t)iret_fault_resume;
+    f->cs = FLAT_KERNEL_CS & ~3; /* RPL 0: the iret stays in kernel mode */
+    f->rsp = resume_rsp;
+    f->ss = FLAT_KERNEL_SS;
+    return true;
+}
+
+/*
+ * An iret in kernel mode to iret_fault_resume (or rip) with cs, ss and rsp
+ * (this kernel registers no event callback, so no upcall frame can land on
+ * a non-canonical RSP).
+ * Prints the fault the trap table delivered: vector, error code, and the
+ * frame's RIP and CS as the handler saw them.
+ */
+static void iret_fault(const char *name, const char *expected, uint64_t rip, uint16_t cs,
+                       uint16_t ss, uint64_t rsp)
+{
+    char label[64];
+    snprintf(label, sizeof(label), "iret_fault.%s", name);
+    faulted = false;
+    trap_hook = iret_fault_hook;
+    __asm__ __volatile__("mov %%rsp, %[save]\n\t"
+                         "pushq %q[ss]\n\t"
+                         "pushq %[rsp]\n\t"
+                         "pushfq\n\t"
+                         "pushq %q[cs]\n\t"
+                         "pushq %[rip]\n\t"
+                         "pushq $0\n\t" /* flags */
+                         "pushq $0\n\t" /* rcx */
+                         "pushq $0\n\t" /* r11 */
+                         "pushq $0\n\t" /* rax */
+                         "mov $23, %%eax\n\t"
+                         "syscall\n"
+                         ".globl iret_fault_resume\n"
+                         "iret_fault_resume:\n\t"
+                         "mov %[save], %%rsp"
+                         : [save] "+m"(resume_rsp)
+                         : [ss] "r"((uint64_t)ss), [cs] "r"((uint64_t)cs),
+                           [rip] "r"(rip ? rip : (uint64_t)iret_fault_resume), [rsp] "r"(rsp)
+                         : "rax", "rcx", "r11", "memory");
+    trap_hook = NULL;
+    if (!faulted) {
+        test_check(label, expected, "no fault");
+        return;
+    }
+    bool at_target = fault_seen.rip == (rip ? rip : (uint64_t)iret_fault_resume);
+    test_check(label, expected, "vector=%lu error=%#lx rip=%s cs=%#lx", fault_seen.vector,
+               fault_seen.error_code, at_target ? "target" : "other", fault_seen.cs & 0xffff);
+}
+
+static void iret_fault_cases(void)
+{
+    uint64_t rsp;
+    __asm__ __volatile__("mov %%rsp, %0" : "=r"(rsp));
+    rsp -= 512; /* below this function's frame: the fault's frame goes there */
+    uint16_t kcs = FLAT_KERNEL_CS & ~3, kss = FLAT_KERNEL_SS;
+    iret_fault("noncanonical_rip", "vector=13 error=0 rip=target cs=0xe030", NONCANONICAL, kcs, kss,
+               rsp);
+    iret_fault("null_cs", "vector=13 error=0 rip=target cs=0", 0, 0, kss, rsp);
+    iret_fault("ldt_cs", "vector=13 error=0xc rip=target cs=0xc", 0, 0x0c, kss, rsp);
+    iret_fault("hv_cs", "vector=13 error=0xe008 rip=target cs=0xe008", 0, 0xe008, kss, rsp);
+    iret_fault("data_as_cs", "vector=13 error=0x10 rip=target cs=0x10", 0, 0x10, kss, rsp);
+    iret_fault("cs_past_entries", "vector=13 error=0x88 rip=target cs=0x88", 0, 0x88, kss, rsp);
+    iret_fault("cs_past_frames", "vector=13 error=0x1008 rip=target cs=0x1008", 0, 0x1008, kss,
+               rsp);
+    iret_fault("not_present_cs", "vector=11 error=0x48 rip=target cs=0x48", 0, 0x48, kss, rsp);
+    iret_fault("null_ss", "vector=13 error=0 rip=target cs=0xe030", 0, kcs, 0, rsp);
+    iret_fault("ldt_ss", "vector=13 error=0x14 rip=target cs=0xe030", 0, kcs, 0x14, rsp);
+    iret_fault("hv_ss", "vector=13 error=0xe010 rip=target cs=0xe030", 0, kcs, 0xe010, rsp);
+    iret_fault("code_as_ss", "vector=13 error=0x8 rip=target cs=0xe030", 0, kcs, 0x08, rsp);
+    iret_fault("not_present_ss", "vector=11 error=0x50 rip=target cs=0xe030", 0, kcs, 0x50, rsp);
+    iret_fault("not_present_cs_and_ss", "vector=11 error=0x48 rip=target cs=0x48", 0, 0x48, 0x50,
+               rsp);
+    iret_fault("noncanonical_rsp", "no fault", 0, kcs, kss, NONCANONICAL);
+    iret_fault("guest_selectors", "no fault", 0, 0x08, 0x10, rsp);
+}
+
 int kernel_main(void)
 {
     long rc = mm_init();
@@ -143,6 +236,8 @@ int kernel_main(void)
     memcpy(descs, good, sizeof(descs));
     descs[5] = call_gate(FLAT_KERNEL_CS, 0); /* with its upper half, 6, zero */
     descs[7] = call_gate(0x08, 3);
+    descs[9] = CODE64_NP;
+    descs[10] = DATA_NP;
     unsigned long gdt_mfn = descriptor_page(descs, 17);
     frames[0] = gdt_mfn;
     rc = set_gdt(frames, 17);
@@ -186,6 +281,7 @@ int kernel_main(void)
     /* RPL 0 stays in guest kernel mode (RPL 3 would mean a return to user). */
     iret_with(FLAT_KERNEL_CS & ~3, FLAT_KERNEL_SS, &cs_seen, &ss_seen);
     test_check("iret.flat_selectors", "cs=0xe033 ss=0xe02b", "cs=%#x ss=%#x", cs_seen, ss_seen);
+    iret_fault_cases();
 
     /* --- update_descriptor ----------------------------------------------- */
     uint64_t gdt_ma = (uint64_t)gdt_mfn << PAGE_SHIFT;

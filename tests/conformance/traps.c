@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 extern uint64_t fault_rip, resume_rip, fault_rsp, readonly_target;
+extern char trap_entry_3[]; /* pvkernel's int3 entry stub */
 #define CASES(X)                                                                                   \
     X(ud2)                                                                                         \
     X(int3)                                                                                        \
@@ -75,6 +76,20 @@ int kernel_main(void)
     run("in.iopl1", case_in_port, -1);
     run("hlt.iopl1", case_hlt, 13);
     run("ud2.iopl1", case_ud2, 6);
+
+    /* set_trap_table: a bad list pointer faults; a non-canonical handler is
+     * refused, and the entries before it stay installed (here vector 6 goes
+     * to the int3 stub, which reports vector 3). */
+    test_check_rc("set_trap_table.noncanonical_list",
+                  hypercall1(__HYPERVISOR_set_trap_table, 0x8000000000000000UL), -XEN_EFAULT);
+    struct trap_info bad_table[] = {{6, 0, FLAT_KERNEL_CS, (unsigned long)trap_entry_3},
+                                    {7, 0, FLAT_KERNEL_CS, 0x8000000000000000UL},
+                                    {0, 0, 0, 0}};
+    test_check_rc("set_trap_table.noncanonical_handler",
+                  hypercall1(__HYPERVISOR_set_trap_table, bad_table), -XEN_EINVAL);
+    run("ud2.after_refused_table", case_ud2, 3);
+    traps_init();
+    run("ud2.table_restored", case_ud2, 6);
 
     trap_hook = NULL;
     return test_summary();

@@ -20,6 +20,7 @@
 #include <hv/errno.h>
 #include <hv/mm.h>
 #include <string.h>
+#include <x86/exceptions.h>
 
 /* Bits of a descriptor's high word. */
 #define SEG_TYPE  (15u << 8)
@@ -157,24 +158,61 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
     return rc;
 }
 
-bool pv_guest_selector_ok(uint16_t sel, bool code, uint64_t *rip_limit)
+/* Selector error codes name the descriptor: index and table bit, without the RPL. */
+static bool selector_fault(unsigned int vector, uint16_t sel, unsigned int *fault_vector,
+                           uint32_t *error_code)
 {
-    /* LDT selectors wait for non-empty LDTs (SET_LDT refuses them). */
-    if ((sel & 3) != 3 || (sel & 4) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || sel < 8)
-        return false;
-    const struct vcpu *v = current_vcpu();
-    if ((sel >> 3) >= gdt_frame_count(v->arch.gdt_ents) * 512)
-        return false; /* the zero page: not present */
-    uint64_t d = this_cpu()->desc.gdt[sel >> 3];
-    uint32_t b = (uint32_t)(d >> 32);
-    if (!(b & SEG_P) || !(b & SEG_S) || ((b & SEG_DPL) >> 13) != 3)
-        return false;
-    if (!code)
-        return !(b & SEG_CODE) && (b & SEG_WR);
-    if (!(b & SEG_CODE) || ((b & SEG_L) && (b & SEG_DB)))
-        return false;
-    /* Outside 64-bit mode iretq checks RIP against the segment's limit. */
-    uint64_t limit = ((d & 0xffff) | ((d >> 32) & 0xf0000));
-    *rip_limit = (b & SEG_L) ? ~0UL : (b & SEG_G) ? (limit << 12) | 0xfff : limit;
+    *fault_vector = vector;
+    *error_code = sel & 0xfffc;
     return true;
+}
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/*
+ * The fault hv's iretq (at CPL 0, back to the guest at RPL 3) would raise
+ * for this frame, checked in the order the CPU checks it; false if the frame
+ * loads.  On Xen such an iretq faults and Xen hands the fault to the guest
+ * as if raised at the frame's target; hv checks first, because a fault
+ * inside hv is fatal.  Selectors read the GDT this CPU runs with (the
+ * vCPU's frames or the zero page, then hv's own descriptors); there is no
+ * LDT, so an LDT selector faults.  RSP is not checked: iretq loads any
+ * value, and a bad one faults when the guest uses its stack.
+ */
+bool pv_return_frame_fault(const struct cpu_regs *regs, unsigned int *vector, uint32_t *error_code)
+{
+    const uint64_t *gdt = this_cpu()->desc.gdt;
+    uint16_t cs = (uint16_t)regs->cs, ss = (uint16_t)regs->ss;
+    if ((cs & 0xfffc) == 0)
+        return selector_fault(X86_EXC_GP, 0, vector, error_code);
+    /* RPL 3 only: hv's frames force it, and anything less would return to ring 0-2. */
+    if ((cs & 4) || (cs & 3) != 3)
+        return selector_fault(X86_EXC_GP, cs, vector, error_code);
+    uint64_t code = gdt[cs >> 3];
+    uint32_t b = (uint32_t)(code >> 32), dpl = (b & SEG_DPL) >> 13;
+    if (!(b & SEG_S) || !(b & SEG_CODE) || ((b & SEG_EC) ? dpl > 3 : dpl != 3) ||
+        ((b & SEG_L) && (b & SEG_DB)))
+        return selector_fault(X86_EXC_GP, cs, vector, error_code);
+    if (!(b & SEG_P))
+        return selector_fault(X86_EXC_NP, cs, vector, error_code);
+    if ((ss & 0xfffc) == 0)
+        return selector_fault(X86_EXC_GP, 0, vector, error_code);
+    if ((ss & 4) || (ss & 3) != 3)
+        return selector_fault(X86_EXC_GP, ss, vector, error_code);
+    uint32_t sb = (uint32_t)(gdt[ss >> 3] >> 32);
+    if (!(sb & SEG_S) || (sb & SEG_CODE) || !(sb & SEG_WR) || ((sb & SEG_DPL) >> 13) != 3)
+        return selector_fault(X86_EXC_GP, ss, vector, error_code);
+    /* #NP, not #SS: iret reports either segment missing as not present. */
+    if (!(sb & SEG_P))
+        return selector_fault(X86_EXC_NP, ss, vector, error_code);
+    /* Outside 64-bit mode iretq checks RIP against the code segment's limit. */
+    uint64_t limit = (code & 0xffff) | ((code >> 32) & 0xf0000);
+    if (b & SEG_G)
+        limit = (limit << 12) | 0xfff;
+    if ((b & SEG_L) ? !canonical(regs->rip) : regs->rip > limit)
+        return selector_fault(X86_EXC_GP, 0, vector, error_code);
+    return false;
 }

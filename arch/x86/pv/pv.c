@@ -91,6 +91,32 @@ static void __noreturn crash_guest(struct vcpu *v, const struct cpu_regs *regs, 
     leave_guest();
 }
 
+/* Can hv's iretq load the frame?  Checked after hv built or changed it. */
+static bool return_frame_loads(const struct cpu_regs *regs)
+{
+    unsigned int vector;
+    uint32_t error_code;
+    return !pv_return_frame_fault(regs, &vector, &error_code);
+}
+
+/*
+ * An iret frame the CPU would refuse: Xen's iretq faults and Xen delivers
+ * the fault to the guest as raised at the frame's target, the frame being
+ * the interrupted context.  hv delivers the same fault without taking it.
+ */
+static void deliver_return_frame_fault(struct vcpu *v, struct cpu_regs *regs)
+{
+    unsigned int vector;
+    uint32_t error_code;
+    if (!pv_return_frame_fault(regs, &vector, &error_code))
+        return;
+    struct cpu_regs at_fault = *regs;
+    at_fault.vector = vector;
+    at_fault.error_code = error_code;
+    if (!pv_inject_exception(regs, vector, error_code) || !return_frame_loads(regs))
+        crash_guest(v, &at_fault, "iret frame the CPU refuses, and its fault cannot be delivered");
+}
+
 void pv_syscall(struct cpu_regs *regs)
 {
     struct vcpu *v = current_vcpu();
@@ -109,8 +135,8 @@ void pv_syscall(struct cpu_regs *regs)
     else
         regs->rax =
             (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
-    if (domain_running(v) && !pv_return_frame_ok(regs))
-        domain_crash(v->domain, "return frame with bad selectors or an address they cannot reach");
+    if (domain_running(v))
+        deliver_return_frame_fault(v, regs);
     if (!domain_running(v))
         leave_guest();
     /* Softirqs raised meanwhile run before the guest does, then any event upcall. */
@@ -150,13 +176,13 @@ void pv_guest_exception(struct cpu_regs *regs)
     struct cpu_regs at_fault = *regs;
     bool delivered;
     if (regs->vector == 13 && pv_software_interrupt(regs, &delivered)) {
-        if (!delivered || !pv_return_frame_ok(regs))
+        if (!delivered || !return_frame_loads(regs))
             crash_guest(v, &at_fault, "software interrupt with no usable handler");
         pv_before_return_to_guest(regs);
         return;
     }
     if (pv_inject_exception(regs, (unsigned int)regs->vector, (uint32_t)regs->error_code) &&
-        pv_return_frame_ok(regs)) {
+        return_frame_loads(regs)) {
         pv_before_return_to_guest(regs);
         return;
     }
@@ -170,7 +196,7 @@ void pv_guest_int80(struct cpu_regs *regs)
     if (ti->address) {
         /* Xen's direct path: the entry's DPL is not checked. */
         struct cpu_regs at_int = *regs;
-        if (!pv_bounce_to(regs, ti->address, TI_GET_IF(ti)) || !pv_return_frame_ok(regs))
+        if (!pv_bounce_to(regs, ti->address, TI_GET_IF(ti)) || !return_frame_loads(regs))
             crash_guest(v, &at_int, "cannot deliver int $0x80");
         pv_before_return_to_guest(regs);
         return;

@@ -27,6 +27,11 @@ void pv_toggle_guest_mode(struct vcpu *v)
     write_cr3((v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user) << PAGE_SHIFT);
 }
 
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 long do_set_trap_table(uint64_t traps)
 {
     struct vcpu *v = current_vcpu();
@@ -40,6 +45,9 @@ long do_set_trap_table(uint64_t traps)
             return -EFAULT;
         if (ti.address == 0)
             break;
+        /* As Xen: entries before a bad one stay installed. */
+        if (!canonical(ti.address))
+            return -EINVAL;
         v->arch.traps[ti.vector] = ti;
     }
     return 0;
@@ -164,27 +172,6 @@ long do_iret(struct cpu_regs *regs)
     pv_vcpu_info(v)->evtchn_upcall_mask = !(ctx.rflags & X86_EFLAGS_IF);
     /* The saved RAX becomes the result, which the exit path writes back. */
     return (long)ctx.rax;
-}
-
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
-bool pv_return_frame_ok(const struct cpu_regs *regs)
-{
-    /* Only what hv's iretq can load at CPL 3 without faulting in hv: the flat
-     * PV selectors or usable ones of the guest's own GDT, and a canonical RIP
-     * and RSP. */
-    uint16_t cs = (uint16_t)regs->cs, ss = (uint16_t)regs->ss;
-    uint64_t rip_limit = ~0UL, unused;
-    if (cs == FLAT_RING3_CS32)
-        rip_limit = 0xffffffffUL; /* hardware checks a compat-mode RIP against the limit */
-    bool cs_ok = cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32 ||
-                 pv_guest_selector_ok(cs, true, &rip_limit);
-    bool ss_ok = ss == FLAT_RING3_SS64 || pv_guest_selector_ok(ss, false, &unused);
-    return cs_ok && ss_ok && regs->cs == cs && regs->ss == ss && regs->rip <= rip_limit &&
-           canonical(regs->rip) && canonical(regs->rsp);
 }
 
 bool pv_bounce_to(struct cpu_regs *regs, uint64_t handler, bool mask_events)

@@ -94,14 +94,11 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc);
 int pv_validate_descriptor_page(uint64_t mfn);
 /* Shows v's GDT frames in this CPU's GDT window. */
 void pv_load_gdt(struct vcpu *v);
-/* Would hv's iretq load this CS (code) or SS (stack) selector of the
- * guest's GDT at CPL 3?  For a code segment, *rip_limit gets the highest
- * RIP the CPU accepts with it. */
-bool pv_guest_selector_ok(uint16_t sel, bool code, uint64_t *rip_limit);
+/* The exception hv's iretq would raise for this return frame (vector and
+ * error code, as the CPU would report them); false if the frame loads. */
+bool pv_return_frame_fault(const struct cpu_regs *regs, unsigned int *vector, uint32_t *error_code);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
-/* Can hv's exit path load this frame into the CPU without faulting? */
-bool pv_return_frame_ok(const struct cpu_regs *regs);
 
 int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
                   const struct boot_module *initrd);
