@@ -1,6 +1,6 @@
 /*
  * ACPI discovery: find the RSDP (from the loader, else the EBDA and the BIOS
- * area), walk the RSDT/XSDT, and parse the MADT and HPET tables with the
+ * area), walk the RSDT/XSDT, and parse the MADT, HPET and FADT tables with the
  * checked parsers of acpi_tables.c.  Tables are mapped cached through the
  * ioremap area (firmware places them in reserved memory, outside the
  * direct map).
@@ -131,6 +131,10 @@ void acpi_init(paddr_t hint)
                 acpi_warn("ACPI: HPET table: %s; not used\n", acpi_error(err));
             else
                 acpi_info.hpet_address = addr;
+        } else if (!memcmp(h->signature, "FACP", 4)) {
+            err = acpi_parse_fadt(h, len, &acpi_info.pm_timer_port, acpi_warn);
+            if (err)
+                acpi_warn("ACPI: FADT: %s; not used\n", acpi_error(err));
         } else if (acpi_table_check(h, len, NULL)) {
             acpi_warn("ACPI: %.4s: bad checksum\n", h->signature);
         }
@@ -156,4 +160,6 @@ void acpi_init(paddr_t hint)
     }
     if (acpi_info.hpet_address)
         printk("ACPI: HPET at %#lx\n", acpi_info.hpet_address);
+    if (acpi_info.pm_timer_port)
+        printk("ACPI: PM timer at port %#x\n", acpi_info.pm_timer_port);
 }

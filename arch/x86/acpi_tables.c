@@ -220,3 +220,36 @@ int acpi_parse_hpet(const void *hpet, size_t avail, uint64_t *address, acpi_warn
     *address = addr;
     return 0;
 }
+
+/* FADT offsets (ACPI 6.x, table 5.9): only what hv reads. */
+#define FADT_PM_TMR_BLK     76
+#define FADT_PM_TMR_LEN     91
+#define FADT_V1_LENGTH      116
+#define FADT_X_PM_TMR_BLK   208
+#define FADT_X_LENGTH       220
+#define FADT_X_REVISION     3 /* the first with the X_ fields */
+#define GAS_SPACE_SYSTEM_IO 1
+
+int acpi_parse_fadt(const void *fadt, size_t avail, uint16_t *pm_timer_port, acpi_warn_fn warn)
+{
+    int err = acpi_table_check(fadt, avail, "FACP");
+    if (err)
+        return err;
+    const struct acpi_header *h = fadt;
+    const uint8_t *b = fadt;
+    if (h->length < FADT_V1_LENGTH)
+        return -ACPI_ERR_TRUNCATED;
+    /* The X_ block, when it is in I/O space, wins; else the ACPI 1.0 field. */
+    uint64_t port = 0;
+    if (h->revision >= FADT_X_REVISION && h->length >= FADT_X_LENGTH &&
+        b[FADT_X_PM_TMR_BLK] == GAS_SPACE_SYSTEM_IO)
+        port = get64(b + FADT_X_PM_TMR_BLK + 4);
+    if (!port && b[FADT_PM_TMR_LEN] == 4)
+        port = get32(b + FADT_PM_TMR_BLK);
+    if (port > 0xfffc) {
+        warn("ACPI: PM timer port %#lx is not an I/O port; ignored\n", (unsigned long)port);
+        port = 0;
+    }
+    *pm_timer_port = (uint16_t)port;
+    return 0;
+}

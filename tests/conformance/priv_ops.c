@@ -4,6 +4,11 @@
  * hypervisor leaves, MSR reads and writes (FS/GS bases, PAT, APIC_BASE,
  * EFER, unknown MSRs), and control-register reads.  CR3 is printed as
  * whether it names the kernel's L4 (a machine address is not compared).
+ * I/O ports as dom0 sees them: ports kept by the hypervisor read as all
+ * ones; PIT channel 2 and the speaker gate reach the hardware; the CMOS
+ * index is latched per domain and the data port is mediated; PCI
+ * configuration goes through a per-domain 0xcf8 latch; other ports go
+ * straight to the (QEMU) hardware.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -45,6 +50,98 @@ static void msr_read_case(const char *name, uint32_t msr)
         test_result(name, true, "fault %lu", last_vector);
     else
         test_result(name, true, "%#lx", v);
+}
+
+static uint32_t port_in(uint16_t port, unsigned int bytes)
+{
+    uint32_t v = 0;
+    if (bytes == 1)
+        __asm__ __volatile__("inb %w1, %b0" : "+a"(v) : "Nd"(port));
+    else if (bytes == 2)
+        __asm__ __volatile__("inw %w1, %w0" : "+a"(v) : "Nd"(port));
+    else
+        __asm__ __volatile__("inl %w1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static void port_out(uint16_t port, unsigned int bytes, uint32_t v)
+{
+    if (bytes == 1)
+        __asm__ __volatile__("outb %b0, %w1" : : "a"(v), "Nd"(port));
+    else if (bytes == 2)
+        __asm__ __volatile__("outw %w0, %w1" : : "a"(v), "Nd"(port));
+    else
+        __asm__ __volatile__("outl %0, %w1" : : "a"(v), "Nd"(port));
+}
+
+static void port_case(const char *name, const char *expected, uint16_t port, unsigned int bytes)
+{
+    test_check(name, expected, "%#x", port_in(port, bytes));
+}
+
+static void port_cases(void)
+{
+    struct physdev_set_iopl iopl = {.iopl = 1};
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+
+    /* Kept by the hypervisor: the PICs, PIT channel 0, the PM timer, its UART. */
+    port_case("port.pic_master_mask", "0xff", 0x21, 1);
+    port_case("port.pic_slave_mask", "0xff", 0xa1, 1);
+    port_case("port.pit_ch0", "0xff", 0x40, 1);
+    port_case("port.pit_mode_read", "0", 0x43, 1);
+    port_case("port.pm_timer", "0xffffffff", 0x608, 4);
+    port_case("port.uart_lsr", "0xff", 0x3fd, 1);
+    port_case("port.reset_control", "0", 0xcf9, 1);
+    /* Straight to the hardware: the keyboard controller's status. */
+    port_case("port.kbc_status", "0x1c", 0x64, 1);
+
+    /* PIT channel 2 with the speaker gate: mode 0 from 0xffff counts down. */
+    uint32_t gate = port_in(0x61, 1);
+    port_out(0x61, 1, (gate & ~3u) | 1);
+    port_out(0x43, 1, 0xb0);
+    port_out(0x42, 1, 0xff);
+    port_out(0x42, 1, 0xff);
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    port_out(0x43, 1, 0x80); /* latch channel 2 */
+    uint32_t count = port_in(0x42, 1);
+    count |= port_in(0x42, 1) << 8;
+    test_check("port.pit_ch2_counts", "counting", "%s",
+               count < 0xffff    ? "counting"
+               : count == 0xffff ? "stuck"
+                                 : "?");
+    test_check("port.speaker_gate_on", "0x1", "%#x", port_in(0x61, 1) & 3);
+    port_out(0x61, 1, gate & ~3u);
+    test_check("port.speaker_gate_off", "0", "%#x", port_in(0x61, 1) & 3);
+
+    /* CMOS: the index is latched (all 8 bits), the data port mediated. */
+    port_out(0x70, 1, 0x8b);
+    port_case("cmos.index_latch", "0x8b", 0x70, 1);
+    port_case("cmos.status_b", "0x2", 0x71, 1);
+    port_case("cmos.index_and_data_word", "0x28b", 0x70, 2);
+    port_out(0x70, 1, 0x40);
+    uint32_t saved = port_in(0x71, 1);
+    port_out(0x71, 1, 0x5a);
+    port_out(0x70, 1, 0x0b);
+    port_out(0x70, 1, 0x40);
+    port_case("cmos.nvram_written", "0x5a", 0x71, 1);
+    port_out(0x71, 1, saved);
+
+    /* PCI configuration through the 0xcf8 latch: the i440FX host bridge. */
+    port_out(0xcf8, 4, 0x80000000);
+    port_case("pci.cf8_latch", "0x80000000", 0xcf8, 4);
+    port_case("pci.host_bridge_id", "0x12378086", 0xcfc, 4);
+    port_case("pci.device_id_word", "0x1237", 0xcfe, 2);
+    port_case("pci.vendor_high_byte", "0x80", 0xcfd, 1);
+    port_case("pci.dword_at_cfd", "0xff120000", 0xcfd, 4);
+    port_out(0xcf8, 4, 0x80000008);
+    port_case("pci.class_revision", "0x6000002", 0xcfc, 4);
+    port_out(0xcf8, 4, 0x0);
+    port_case("pci.disabled", "0xffffffff", 0xcfc, 4);
+    port_case("pci.cf8_byte", "0", 0xcf8, 1);
+
+    iopl.iopl = 0;
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
 }
 
 int kernel_main(void)
@@ -94,6 +191,7 @@ int kernel_main(void)
     test_result("cr3.is_kernel_l4", (cr3 >> 12) == l4_mfn, "%s",
                 (cr3 >> 12) == l4_mfn ? "yes" : "no");
     test_result("cr4", true, "%#lx", read_cr4());
+    port_cases();
     trap_hook = NULL;
     return test_summary();
 }

@@ -7,7 +7,8 @@
  * header, wrong signature, zero-length, short and overlong entries, unknown
  * types, more CPUs/IOAPICs/overrides than fit); the RSDP (v1, v2 with an
  * XSDT, v2 falling back to the RSDT, bad signature and checksums); RSDT and
- * XSDT entry lists; and the HPET table's Generic Address Structure.
+ * XSDT entry lists; the HPET table's Generic Address Structure; and the
+ * FADT's PM timer port (ACPI 1.0 field, X_ block in I/O or memory space).
  *
  * Every table sits at an odd address at the very end of a heap block of its
  * readable size, so ASan and UBSan catch any read past `avail` or any
@@ -154,7 +155,7 @@ static void raw_entry(struct tb *t, uint8_t type, uint8_t len, uint8_t fill)
 
 /* --- running a parser in a child --------------------------------------------------- */
 
-enum { CHECK, RSDP, ROOT, MADT, HPET };
+enum { CHECK, RSDP, ROOT, MADT, HPET, FADT };
 
 struct call {
     int kind;
@@ -206,6 +207,12 @@ static void do_call(void *arg)
     case HPET:
         c->ret = acpi_parse_hpet(c->table, c->avail, &c->u64, record_warn);
         break;
+    case FADT: {
+        uint16_t port = 0xdead;
+        c->ret = acpi_parse_fadt(c->table, c->avail, &port, record_warn);
+        c->u64 = port;
+        break;
+    }
     }
 }
 
@@ -905,6 +912,73 @@ static void test_hpet_bad(void **state)
     assert_int_equal(run_all(HPET, &t)->ret, -ACPI_ERR_TRUNCATED);
 }
 
+/* --- FADT ---------------------------------------------------------------------- */
+
+/* A FADT of `length` bytes: PM_TMR_BLK/PM_TMR_LEN, and the X_PM_TMR_BLK GAS when long enough. */
+static void fadt(struct tb *t, uint8_t revision, uint32_t length, uint32_t pm_tmr, uint8_t pm_len,
+                 uint8_t x_space, uint64_t x_addr)
+{
+    header(t, "FACP", revision);
+    while (t->len < length)
+        put8(t, 0);
+    set32(t, 76, pm_tmr);
+    t->bytes[91] = pm_len;
+    if (length >= 220) {
+        t->bytes[208] = x_space;
+        t->bytes[209] = 32;
+        for (int i = 0; i < 8; i++)
+            t->bytes[212 + i] = (uint8_t)(x_addr >> (8 * i));
+    }
+    finish(t);
+}
+
+static void test_fadt_pm_timer(void **state)
+{
+    static struct tb t;
+    /* ACPI 1.0: the 32-bit field. */
+    fadt(&t, 1, 116, 0x608, 4, 0, 0);
+    struct call *c = run_all(FADT, &t);
+    assert_int_equal(c->ret, 0);
+    assert_int_equal(c->u64, 0x608);
+    /* Revision 3+: an I/O-space X_ block wins over the old field. */
+    fadt(&t, 4, 244, 0x608, 4, 1, 0xb008);
+    c = run_all(FADT, &t);
+    assert_int_equal(c->ret, 0);
+    assert_int_equal(c->u64, 0xb008);
+    /* An X_ block in memory space is not a port: the old field is used. */
+    fadt(&t, 4, 244, 0x608, 4, 0, 0xfed00000);
+    assert_int_equal(run_all(FADT, &t)->u64, 0x608);
+    /* A revision-1 table's bytes past 116 are not X_ fields. */
+    fadt(&t, 1, 244, 0x608, 4, 1, 0xb008);
+    assert_int_equal(run_all(FADT, &t)->u64, 0x608);
+    /* No timer (length 0), or an I/O address that is no port. */
+    fadt(&t, 1, 116, 0x608, 0, 0, 0);
+    c = run_all(FADT, &t);
+    assert_int_equal(c->ret, 0);
+    assert_int_equal(c->u64, 0);
+    fadt(&t, 4, 244, 0, 0, 1, 0x1fff0);
+    c = run_all(FADT, &t);
+    assert_int_equal(c->ret, 0);
+    assert_int_equal(c->u64, 0);
+    assert_int_equal(c->nr_warnings, 1);
+}
+
+static void test_fadt_bad(void **state)
+{
+    static struct tb t;
+    fadt(&t, 1, 112, 0x608, 4, 0, 0); /* shorter than ACPI 1.0's FADT */
+    assert_int_equal(run_all(FADT, &t)->ret, -ACPI_ERR_TRUNCATED);
+    fadt(&t, 4, 244, 0x608, 4, 1, 0xb008);
+    assert_int_equal(run(FADT, &t, 200)->ret, -ACPI_ERR_TRUNCATED);
+    fadt(&t, 4, 244, 0x608, 4, 1, 0xb008);
+    t.bytes[100] ^= 1;
+    assert_int_equal(run_all(FADT, &t)->ret, -ACPI_ERR_CHECKSUM);
+    fadt(&t, 4, 244, 0x608, 4, 1, 0xb008);
+    memcpy(t.bytes, "FACQ", 4);
+    finish(&t);
+    assert_int_equal(run_all(FADT, &t)->ret, -ACPI_ERR_SIGNATURE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -928,6 +1002,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hpet_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hpet_not_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hpet_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fadt_pm_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fadt_bad, setup, teardown),
     };
     return unit_run(tests);
 }

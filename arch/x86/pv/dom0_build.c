@@ -8,6 +8,7 @@
  * first vCPU's registers as Xen sets them.
  */
 #include <asm/pv.h>
+#include <asm/acpi.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
@@ -349,13 +350,18 @@ static void fill_start_info(const struct builder *b, const struct xen_notes *n,
 static void setup_dom0_ioports(struct domain *d)
 {
     memset(d->arch.ioport_allowed, 0xff, sizeof(d->arch.ioport_allowed));
-    /* What hv keeps (DESIGN §7): PICs, PIT, PCI config data, hv's UART. */
+    /* What hv keeps (DESIGN §7): PICs, PIT, PCI config data, hv's UART.
+     * The CMOS ports stay permitted: that is what lets dom0 reach CMOS
+     * data through hv (io_ports.c), never directly. */
     static const uint16_t denied[][2] = {
         {0x20, 0x21}, {0xa0, 0xa1}, {0x40, 0x43}, {0x61, 0x61}, {0xcfc, 0xcff}, {0x3f8, 0x3ff},
     };
     for (unsigned int i = 0; i < ARRAY_SIZE(denied); i++)
         for (unsigned int p = denied[i][0]; p <= denied[i][1]; p++)
             d->arch.ioport_allowed[p / 8] &= (uint8_t) ~(1u << (p % 8));
+    /* The ACPI PM timer, as Xen: its four ports. */
+    for (unsigned int p = acpi_info.pm_timer_port; p && p < acpi_info.pm_timer_port + 4u; p++)
+        d->arch.ioport_allowed[p / 8] &= (uint8_t) ~(1u << (p % 8));
 }
 
 static void setup_vcpu0(struct vcpu *v, const struct xen_notes *n, const struct layout *l)

@@ -1,7 +1,7 @@
 /*
  * Emulation of the privileged instructions a PV kernel executes at CPL 3
  * and that fault with #GP (DESIGN §7): in/out, checked against the vCPU's
- * virtual IOPL and the domain's I/O-port permissions; cli/sti, which are
+ * virtual IOPL or its I/O bitmap, then carried out by io_ports.c; cli/sti, which are
  * no-ops with enough IOPL (events are masked through vcpu_info only).
  * Anything else (hlt included) is left to fault.  The instruction bytes
  * come from guest memory and are decoded defensively.
@@ -37,44 +37,6 @@ static bool guest_bitmap_allows(struct vcpu *v, unsigned int port, unsigned int 
         return false;
     unsigned int mask = ((1u << bytes) - 1) << (port & 7);
     return (bits & mask) == 0;
-}
-
-static bool ioports_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
-{
-    for (unsigned int p = port; p < port + bytes; p++)
-        if (p > 0xffff || !(d->arch.ioport_allowed[p / 8] & (1u << (p % 8))))
-            return false;
-    return true;
-}
-
-static uint32_t port_read(unsigned int port, unsigned int bytes)
-{
-    switch (bytes) {
-    case 1:
-        return inb((uint16_t)port);
-    case 2: {
-        uint16_t v;
-        __asm__ __volatile__("inw %w1, %0" : "=a"(v) : "Nd"((uint16_t)port));
-        return v;
-    }
-    default:
-        return inl((uint16_t)port);
-    }
-}
-
-static void port_write(unsigned int port, unsigned int bytes, uint32_t v)
-{
-    switch (bytes) {
-    case 1:
-        outb((uint16_t)port, (uint8_t)v);
-        break;
-    case 2:
-        __asm__ __volatile__("outw %w0, %w1" : : "a"((uint16_t)v), "Nd"((uint16_t)port));
-        break;
-    default:
-        outl((uint16_t)port, v);
-        break;
-    }
 }
 
 static void set_result(struct cpu_regs *r, unsigned int bytes, uint32_t v)
@@ -203,15 +165,10 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
     if (!iopl_ok(v) && !guest_bitmap_allows(v, port, bytes))
         return false;
 
-    if (ioports_permitted(v->domain, port, bytes)) {
-        if (in)
-            set_result(r, bytes, port_read(port, bytes));
-        else
-            port_write(port, bytes, (uint32_t)r->rax);
-    } else if (in) {
-        /* Ports outside the domain's ranges read as all ones; writes are dropped. */
-        set_result(r, bytes, 0xffffffffu);
-    }
+    if (in)
+        set_result(r, bytes, pv_io_read(v->domain, port, bytes));
+    else
+        pv_io_write(v->domain, port, bytes, (uint32_t)r->rax);
     r->rip += i;
     return true;
 }

@@ -97,12 +97,17 @@ int acpi_parse_madt(const void *madt, size_t avail, struct acpi_madt_info *out, 
 /* The HPET's MMIO address from an "HPET" table; 0 or a negated ACPI_ERR_*. */
 int acpi_parse_hpet(const void *hpet, size_t avail, uint64_t *address, acpi_warn_fn warn);
 
+/* The ACPI PM timer's I/O port from a FADT ("FACP"), 0 if it has none;
+ * 0 or a negated ACPI_ERR_*. */
+int acpi_parse_fadt(const void *fadt, size_t avail, uint16_t *pm_timer_port, acpi_warn_fn warn);
+
 /* Discovery results (arch/x86/acpi.c). */
 struct acpi_info {
     bool present;
     struct acpi_madt_info madt;
     bool have_madt;
     uint64_t hpet_address;
+    uint16_t pm_timer_port; /* 0: none */
 };
 extern struct acpi_info acpi_info;
 void acpi_init(paddr_t rsdp_hint);

@@ -37,5 +37,7 @@ struct arch_domain {
     unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
     /* I/O ports the domain may access (1 bit per port). */
     uint8_t ioport_allowed[65536 / 8];
+    uint8_t cmos_index; /* the last byte written to port 0x70 */
+    uint32_t pci_cf8;   /* the last dword written to port 0xcf8 */
 };
 #endif

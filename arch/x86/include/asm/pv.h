@@ -31,6 +31,9 @@ void pv_before_return_to_guest(struct cpu_regs *regs);
 void pv_start_vcpu(struct vcpu *v) __noreturn;
 /* Emulates the privileged instruction at regs->rip; true if done. */
 bool pv_emulate_privileged_op(struct cpu_regs *regs);
+/* arch/x86/pv/io_ports.c: an in/out that passed its privilege checks. */
+uint32_t pv_io_read(struct domain *d, unsigned int port, unsigned int bytes);
+void pv_io_write(struct domain *d, unsigned int port, unsigned int bytes, uint32_t data);
 /* arch/x86/pv/emulate_cpuid_msr.c */
 bool pv_emulate_forced_cpuid(struct cpu_regs *regs);
 bool pv_emulate_msr(struct cpu_regs *regs, bool write);
