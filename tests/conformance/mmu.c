@@ -346,6 +346,34 @@ static void update_va_mapping_cases(void)
     uvm(va, 0, UVMF_INVLPG);
     rc = uvm(va, frame_pte(INVALID_FRAME, PTE_P | PTE_RW), UVMF_INVLPG);
     test_check_rc("update_va_mapping.frame.invalid", rc, -XEN_EINVAL);
+    /* dom0's I/O memory, mapped uncached: the local APIC and the MSI window
+     * are the hypervisor's; the I/O APIC and the HPET, which it programs,
+     * are mapped read-only even when asked writable; the first MiB and the
+     * PCI hole are dom0's. */
+    static const struct {
+        const char *name;
+        unsigned long mfn;
+        uint64_t flags;
+        const char *expected;
+    } io[] = {
+        {"lapic", 0xfee00, PTE_P, "rc=-1 flags=0"},
+        {"msi_window", 0xfee01, PTE_P, "rc=-1 flags=0"},
+        {"ioapic", 0xfec00, PTE_P, "rc=0 flags=0x1000000000001d"},
+        {"ioapic_rw", 0xfec00, PTE_P | PTE_RW, "rc=0 flags=0x1000000000001d"},
+        {"hpet_rw", 0xfed00, PTE_P | PTE_RW, "rc=0 flags=0x1000000000001d"},
+        {"hpet_ro", 0xfed00, PTE_P, "rc=0 flags=0x1000000000001d"},
+        {"vga_text", 0xb8, PTE_P | PTE_RW, "rc=0 flags=0x1000000000001f"},
+        {"bios_rom", 0xf0, PTE_P, "rc=0 flags=0x1000000000001d"},
+        {"pci_hole", 0xfe000, PTE_P | PTE_RW, "rc=0 flags=0x1000000000001f"},
+        {"frame_zero", 0, PTE_P, "rc=0 flags=0x1000000000001d"},
+    };
+    for (unsigned int i = 0; i < sizeof(io) / sizeof(io[0]); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "update_va_mapping.io.%s", io[i].name);
+        rc = uvm(va, frame_pte(io[i].mfn, io[i].flags), UVMF_INVLPG);
+        test_check(name, io[i].expected, "rc=%ld flags=%#lx", rc, rc ? 0 : pte_flags(va));
+        uvm(va, 0, UVMF_INVLPG);
+    }
     rc = m2p_mfn ? uvm(va, frame_pte(m2p_mfn, PTE_P), UVMF_INVLPG) : -9999;
     test_check_rc("update_va_mapping.frame.m2p_readonly", rc, -XEN_EBUSY);
     uvm(va, 0, UVMF_INVLPG);

@@ -177,13 +177,31 @@ void pv_put_page_type(uint64_t mfn)
     put_page_type(mfn);
 }
 
-/* Xen's adjustment of guest L1 entries (DESIGN §7); I/O memory is mapped uncached. */
-static uint64_t adjust_l1e(uint64_t e)
+/*
+ * I/O memory: a frame that is not RAM, or one of the first MiB's (firmware
+ * and legacy devices, which hv never hands out; Xen gives them to dom_io
+ * too).  It holds no references: nobody owns it.
+ */
+#define LEGACY_IO_FRAMES 0x100
+
+static bool is_io_frame(uint64_t mfn)
+{
+    if (mfn < LEGACY_IO_FRAMES && mfn < max_page && frame_table[mfn].owner == OWNER_NONE)
+        return true;
+    return !arch_mfn_is_ram(mfn);
+}
+
+/* Xen's adjustment of guest L1 entries (DESIGN §7); I/O memory is mapped
+ * uncached, and read-only where the domain may only read it. */
+static uint64_t adjust_l1e(uint64_t e, const struct domain *d)
 {
     if (!(e & _PAGE_PRESENT))
         return e;
-    if (!arch_mfn_is_ram(pte_mfn(e)))
+    if (is_io_frame(pte_mfn(e))) {
         e |= _PAGE_PCD | _PAGE_PWT;
+        if (pv_iomem_access(d, pte_mfn(e)) == IOMEM_READ_ONLY)
+            e &= ~(uint64_t)_PAGE_RW;
+    }
     if (e & _PAGE_USER)
         return e | _PAGE_GLOBAL;                /* a user mapping */
     return e | _PAGE_USER | _PAGE_GUEST_KERNEL; /* a kernel mapping */
@@ -207,17 +225,6 @@ static bool is_m2p_frame(uint64_t mfn)
     return mfn >= first && mfn < first + (bytes >> PAGE_SHIFT);
 }
 
-/*
- * I/O memory: a frame that is not RAM, which the hardware domain may map
- * (uncached, no references: nobody owns it).  Frames past the physical
- * address width are not frames at all.
- */
-static bool is_io_frame(uint64_t mfn, const struct domain *d)
-{
-    return d->privileged && mfn < (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)) &&
-           !arch_mfn_is_ram(mfn);
-}
-
 /* References taken by one L1 entry; -errno if it may not exist. */
 static int get_l1e_refs(uint64_t e, struct domain *d)
 {
@@ -226,8 +233,12 @@ static int get_l1e_refs(uint64_t e, struct domain *d)
     if (e & L1_DISALLOW)
         return -EINVAL;
     uint64_t mfn = pte_mfn(e);
-    if (is_io_frame(mfn, d))
-        return 0;
+    if (is_io_frame(mfn)) {
+        if (pv_iomem_access(d, mfn) != IOMEM_DENIED)
+            return 0;
+        /* As Xen: the all-ones frame is invalid, any other refused frame not permitted. */
+        return mfn == PADDR_MASK >> PAGE_SHIFT ? -EINVAL : -EPERM;
+    }
     if (is_m2p_frame(mfn))
         return -EBUSY;
     if (!get_page(mfn, d))
@@ -247,7 +258,7 @@ static void put_l1e_refs(uint64_t e)
     if (!(e & _PAGE_PRESENT))
         return;
     uint64_t mfn = pte_mfn(e);
-    if (!arch_mfn_is_ram(mfn))
+    if (is_io_frame(mfn))
         return; /* I/O memory holds no references */
     if (e & _PAGE_RW)
         put_page_type(mfn);
@@ -304,7 +315,7 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
             put_entries(t, level, i); /* undo the entries already taken */
             return rc;
         }
-        t[i] = level == 1 ? adjust_l1e(t[i]) : adjust_lne(t[i], level);
+        t[i] = level == 1 ? adjust_l1e(t[i], d) : adjust_lne(t[i], level);
     }
     return 0;
 }
@@ -324,7 +335,7 @@ static int mod_entry(uint64_t mfn, unsigned int i, unsigned int level, uint64_t 
     uint64_t old = *slot;
     if (preserve_ad)
         new |= old &(_PAGE_ACCESSED | _PAGE_DIRTY);
-    uint64_t adjusted = level == 1 ? adjust_l1e(new) : adjust_lne(new, level);
+    uint64_t adjusted = level == 1 ? adjust_l1e(new, d) : adjust_lne(new, level);
     /* Same frame, same presence and writability: no references change. */
     bool same = ((old ^ adjusted) & (PADDR_MASK | _PAGE_PRESENT | _PAGE_RW)) == 0;
     if (!same) {

@@ -31,6 +31,9 @@ void pv_before_return_to_guest(struct cpu_regs *regs);
 void pv_start_vcpu(struct vcpu *v) __noreturn;
 /* Emulates the privileged instruction at regs->rip; true if done. */
 bool pv_emulate_privileged_op(struct cpu_regs *regs);
+/* arch/x86/pv/iomem.c: may d map I/O memory frame mfn, and how? */
+enum iomem_access { IOMEM_DENIED, IOMEM_READ_ONLY, IOMEM_READ_WRITE };
+enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn);
 /* arch/x86/pv/io_ports.c: an in/out that passed its privilege checks. */
 uint32_t pv_io_read(struct domain *d, unsigned int port, unsigned int bytes);
 void pv_io_write(struct domain *d, unsigned int port, unsigned int bytes, uint32_t data);

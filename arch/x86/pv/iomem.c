@@ -1,0 +1,35 @@
+/*
+ * The hardware domain's I/O memory (DESIGN §7, as Xen's dom0 permissions):
+ * any frame below the physical address width except what hv drives itself
+ * — the local APIC's page and the MSI window around it are refused; the
+ * I/O APICs and the HPET, which hv programs, may be mapped read-only only
+ * (a writable mapping is made read-only, as Xen makes it).  Other domains
+ * have no I/O memory until domctl grants it.
+ */
+#include <asm/pv.h>
+#include <asm/acpi.h>
+#include <asm/e820.h>
+#include <asm/layout.h>
+
+#define MSI_WINDOW_FIRST 0xfee00UL /* 0xfee00000-0xfeefffff */
+#define MSI_WINDOW_LAST  0xfeeffUL
+
+static bool read_only_to_guests(uint64_t mfn)
+{
+    if (acpi_info.hpet_address && mfn == acpi_info.hpet_address >> PAGE_SHIFT)
+        return true;
+    for (unsigned int i = 0; i < acpi_info.madt.nr_ioapics; i++)
+        if (mfn == acpi_info.madt.ioapics[i].address >> PAGE_SHIFT)
+            return true;
+    return false;
+}
+
+enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn)
+{
+    if (!d->privileged || mfn >= (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)))
+        return IOMEM_DENIED;
+    if (mfn == acpi_info.madt.lapic_address >> PAGE_SHIFT ||
+        (mfn >= MSI_WINDOW_FIRST && mfn <= MSI_WINDOW_LAST))
+        return IOMEM_DENIED;
+    return read_only_to_guests(mfn) ? IOMEM_READ_ONLY : IOMEM_READ_WRITE;
+}
