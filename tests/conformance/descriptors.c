@@ -81,42 +81,16 @@ static bool lar(uint16_t sel, uint32_t *rights)
     return ok;
 }
 
-/* An iret in kernel mode to the next instruction with cs/ss; reads them back. */
-static void iret_with(uint16_t cs, uint16_t ss, uint16_t *cs_seen, uint16_t *ss_seen)
-{
-    uint16_t c, s;
-    __asm__ __volatile__("mov %%rsp, %%rax\n\t"
-                         "pushq %q[ss]\n\t"
-                         "pushq %%rax\n\t"
-                         "pushfq\n\t"
-                         "pushq %q[cs]\n\t"
-                         "leaq 1f(%%rip), %%rax\n\t"
-                         "pushq %%rax\n\t"
-                         "pushq $0\n\t" /* flags */
-                         "pushq $0\n\t" /* rcx */
-                         "pushq $0\n\t" /* r11 */
-                         "pushq $0\n\t" /* rax */
-                         "mov $23, %%eax\n\t"
-                         "syscall\n"
-                         "1:\tmov %%cs, %w[c]\n\t"
-                         "mov %%ss, %w[s]"
-                         : [c] "=&r"(c), [s] "=&r"(s)
-                         : [cs] "r"((uint64_t)cs), [ss] "r"((uint64_t)ss)
-                         : "rax", "rcx", "r11", "memory");
-    *cs_seen = c;
-    *ss_seen = s;
-}
-
 static struct trap_frame fault_seen;
 static bool faulted;
 static uint64_t resume_rsp;
-extern char iret_fault_resume[];
+extern char iret_resume[]; /* in kernel_iret */
 
 static bool iret_fault_hook(struct trap_frame *f)
 {
     fault_seen = *f;
     faulted = true;
-    f->rip = (uint64_t)iret_fault_resume;
+    f->rip = (uint64_t)iret_resume;
     f->cs = FLAT_KERNEL_CS & ~3; /* RPL 0: the iret stays in kernel mode */
     f->rsp = resume_rsp;
     f->ss = FLAT_KERNEL_SS;
@@ -124,21 +98,20 @@ static bool iret_fault_hook(struct trap_frame *f)
 }
 
 /*
- * An iret in kernel mode to iret_fault_resume (or rip) with cs, ss and rsp
- * (this kernel registers no event callback, so no upcall frame can land on
- * a non-canonical RSP).
- * Prints the fault the trap table delivered: vector, error code, and the
- * frame's RIP and CS as the handler saw them.
+ * HYPERVISOR_iret in kernel mode to rip (0: iret_resume, just after it)
+ * with cs, ss and rsp (0: the current stack); iret_resume restores the
+ * stack, so that rsp may be anything (this kernel registers no event
+ * callback: no upcall frame can land on it).  noipa: the resume label must
+ * exist once, and callers must not assume that the trap hook, which runs
+ * inside it, left their globals alone.
  */
-static void iret_fault(const char *name, const char *expected, uint64_t rip, uint16_t cs,
-                       uint16_t ss, uint64_t rsp)
+static __attribute__((noipa)) void kernel_iret(uint64_t rip, uint16_t cs, uint16_t ss, uint64_t rsp)
 {
-    char label[64];
-    snprintf(label, sizeof(label), "iret_fault.%s", name);
-    faulted = false;
-    trap_hook = iret_fault_hook;
     __asm__ __volatile__("mov %%rsp, %[save]\n\t"
-                         "pushq %q[ss]\n\t"
+                         "test %[rsp], %[rsp]\n\t"
+                         "jnz 1f\n\t"
+                         "mov %%rsp, %[rsp]\n"
+                         "1:\tpushq %q[ss]\n\t"
                          "pushq %[rsp]\n\t"
                          "pushfq\n\t"
                          "pushq %q[cs]\n\t"
@@ -149,19 +122,43 @@ static void iret_fault(const char *name, const char *expected, uint64_t rip, uin
                          "pushq $0\n\t" /* rax */
                          "mov $23, %%eax\n\t"
                          "syscall\n"
-                         ".globl iret_fault_resume\n"
-                         "iret_fault_resume:\n\t"
+                         ".globl iret_resume\n"
+                         "iret_resume:\n\t"
                          "mov %[save], %%rsp"
-                         : [save] "+m"(resume_rsp)
+                         : [save] "+m"(resume_rsp), [rsp] "+r"(rsp)
                          : [ss] "r"((uint64_t)ss), [cs] "r"((uint64_t)cs),
-                           [rip] "r"(rip ? rip : (uint64_t)iret_fault_resume), [rsp] "r"(rsp)
+                           [rip] "r"(rip ? rip : (uint64_t)iret_resume)
                          : "rax", "rcx", "r11", "memory");
+}
+
+/* An iret that loads cs and ss; reads back what the segment registers hold. */
+static void iret_with(uint16_t cs, uint16_t ss, uint16_t *cs_seen, uint16_t *ss_seen)
+{
+    kernel_iret(0, cs, ss, 0);
+    uint16_t c, s;
+    __asm__ __volatile__("mov %%cs, %w0\n\tmov %%ss, %w1" : "=r"(c), "=r"(s));
+    *cs_seen = c;
+    *ss_seen = s;
+}
+
+/*
+ * An iret the CPU may refuse: prints the fault the trap table delivered
+ * (vector, error code, and the frame's RIP and CS as the handler saw them).
+ */
+static void iret_fault(const char *name, const char *expected, uint64_t rip, uint16_t cs,
+                       uint16_t ss, uint64_t rsp)
+{
+    char label[64];
+    snprintf(label, sizeof(label), "iret_fault.%s", name);
+    faulted = false;
+    trap_hook = iret_fault_hook;
+    kernel_iret(rip, cs, ss, rsp);
     trap_hook = NULL;
     if (!faulted) {
         test_check(label, expected, "no fault");
         return;
     }
-    bool at_target = fault_seen.rip == (rip ? rip : (uint64_t)iret_fault_resume);
+    bool at_target = fault_seen.rip == (rip ? rip : (uint64_t)iret_resume);
     test_check(label, expected, "vector=%lu error=%#lx rip=%s cs=%#lx", fault_seen.vector,
                fault_seen.error_code, at_target ? "target" : "other", fault_seen.cs & 0xffff);
 }
