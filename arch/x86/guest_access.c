@@ -22,17 +22,12 @@ uint64_t search_exception_table(uint64_t rip)
     return 0;
 }
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 bool guest_range_ok(uint64_t addr, uint64_t len)
 {
     if (len == 0)
         return true;
     uint64_t last = addr + len - 1;
-    if (last < addr || !canonical(addr) || !canonical(last))
+    if (last < addr || !is_canonical_address(addr) || !is_canonical_address(last))
         return false;
     /* A canonical range cannot cross the hole, so both ends share a half. */
     if ((int64_t)addr < 0 && (int64_t)last >= 0)

@@ -8,36 +8,32 @@
  * while it runs.
  */
 #include <asm/pv.h>
+#include <asm/layout.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <asm/processor-flags.h>
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 long do_set_segment_base(uint64_t which, uint64_t base)
 {
     struct vcpu *v = current_vcpu();
     switch (which) {
     case SEGBASE_FS:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         wrmsr(MSR_FS_BASE, base);
         v->arch.fs_base = base;
         return 0;
     case SEGBASE_GS_USER:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         /* In kernel mode the user's GS base waits in the shadow register. */
         wrmsr(v->arch.kernel_mode ? MSR_SHADOW_GS_BASE : MSR_GS_BASE, base);
         v->arch.gs_base_user = base;
         return 0;
     case SEGBASE_GS_KERNEL:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         wrmsr(v->arch.kernel_mode ? MSR_GS_BASE : MSR_SHADOW_GS_BASE, base);
         v->arch.gs_base_kernel = base;

@@ -167,11 +167,6 @@ static bool selector_fault(unsigned int vector, uint16_t sel, unsigned int *faul
     return true;
 }
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /*
  * The fault hv's iretq (at CPL 0, back to the guest at RPL 3) would raise
  * for this frame, checked in the order the CPU checks it; false if the frame
@@ -212,7 +207,7 @@ bool pv_return_frame_fault(const struct cpu_regs *regs, unsigned int *vector, ui
     uint64_t limit = (code & 0xffff) | ((code >> 32) & 0xf0000);
     if (b & SEG_G)
         limit = (limit << 12) | 0xfff;
-    if ((b & SEG_L) ? !canonical(regs->rip) : regs->rip > limit)
+    if ((b & SEG_L) ? !is_canonical_address(regs->rip) : regs->rip > limit)
         return selector_fault(X86_EXC_GP, 0, vector, error_code);
     return false;
 }

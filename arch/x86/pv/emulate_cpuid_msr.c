@@ -6,6 +6,7 @@
  * MSRs #GP), and control-register reads.
  */
 #include <asm/pv.h>
+#include <asm/layout.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <asm/processor-flags.h>
@@ -126,11 +127,6 @@ bool pv_emulate_forced_cpuid(struct cpu_regs *regs)
     return true;
 }
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* rdmsr/wrmsr; false means #GP. */
 bool pv_emulate_msr(struct cpu_regs *regs, bool write)
 {
@@ -143,7 +139,7 @@ bool pv_emulate_msr(struct cpu_regs *regs, bool write)
     case MSR_GS_BASE:
     case MSR_SHADOW_GS_BASE:
         if (write) {
-            if (!canonical(value))
+            if (!is_canonical_address(value))
                 return false;
             wrmsr(msr, value);
             if (msr == MSR_FS_BASE)

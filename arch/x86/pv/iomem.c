@@ -28,7 +28,8 @@ enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn)
 {
     if (!d->privileged || mfn >= (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)))
         return IOMEM_DENIED;
-    if (mfn == acpi_info.madt.lapic_address >> PAGE_SHIFT ||
+    uint64_t lapic = acpi_info.madt.lapic_address;
+    if ((lapic && mfn == lapic >> PAGE_SHIFT) ||
         (mfn >= MSI_WINDOW_FIRST && mfn <= MSI_WINDOW_LAST))
         return IOMEM_DENIED;
     return read_only_to_guests(mfn) ? IOMEM_READ_ONLY : IOMEM_READ_WRITE;

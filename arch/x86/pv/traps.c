@@ -27,11 +27,6 @@ void pv_toggle_guest_mode(struct vcpu *v)
     write_cr3((v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user) << PAGE_SHIFT);
 }
 
-static bool canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 long do_set_trap_table(uint64_t traps)
 {
     struct vcpu *v = current_vcpu();
@@ -46,7 +41,7 @@ long do_set_trap_table(uint64_t traps)
         if (ti.address == 0)
             break;
         /* As Xen: entries before a bad one stay installed. */
-        if (!canonical(ti.address))
+        if (!is_canonical_address(ti.address))
             return -EINVAL;
         v->arch.traps[ti.vector] = ti;
     }

@@ -56,6 +56,11 @@
 
 #ifndef __ASSEMBLY__
 #include <hv/types.h>
+/* 48-bit virtual addresses: bits 63-47 all equal. */
+static inline bool is_canonical_address(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 #ifdef HOST_TEST
 /* Unit tests give hv code a block of their own memory as "machine memory". */
 extern uint8_t *host_machine_memory;
