@@ -5,7 +5,6 @@
  */
 #include <hv/console.h>
 #include <hv/cmdline.h>
-#include <hv/keyhandler.h>
 #include <asm/spinlock.h>
 #include <stdio.h>
 #include <string.h>
@@ -153,48 +152,4 @@ void console_guest_write(const char *s, size_t len)
 void console_force_unlock(void)
 {
     console_lock = (spinlock_t)SPINLOCK_INIT;
-}
-
-/* Serial input: Ctrl-A three times in a row switches between dom0 and hv. */
-static bool input_to_hv;
-static int ctrl_a_count;
-static char dom0_input[256];
-static unsigned int dom0_input_prod, dom0_input_cons;
-
-bool console_input_to_hv(void)
-{
-    return input_to_hv;
-}
-
-void console_input(char c)
-{
-    if (c == 0x01) {
-        if (++ctrl_a_count == 3) {
-            ctrl_a_count = 0;
-            input_to_hv = !input_to_hv;
-            printk("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
-                   input_to_hv ? "hv" : "DOM0");
-        }
-        return;
-    }
-    ctrl_a_count = 0;
-    if (input_to_hv) {
-        handle_debug_key(c);
-        return;
-    }
-    /* For dom0 (CONSOLEIO_read); when the ring is full the newest bytes are dropped. */
-    unsigned long flags = spin_lock_irqsave(&console_lock);
-    if (dom0_input_prod - dom0_input_cons < sizeof(dom0_input))
-        dom0_input[dom0_input_prod++ % sizeof(dom0_input)] = c;
-    spin_unlock_irqrestore(&console_lock, flags);
-}
-
-size_t console_dom0_input(char *buf, size_t max)
-{
-    unsigned long flags = spin_lock_irqsave(&console_lock);
-    size_t n = 0;
-    while (n < max && dom0_input_cons != dom0_input_prod)
-        buf[n++] = dom0_input[dom0_input_cons++ % sizeof(dom0_input)];
-    spin_unlock_irqrestore(&console_lock, flags);
-    return n;
 }

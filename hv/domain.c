@@ -11,9 +11,11 @@
 #include <hv/smp.h>
 #include <hv/softirq.h>
 #include <xen-abi.h>
+#include <stdio.h>
 #include <string.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
+#include <asm/pv.h>
 
 static struct domain *domains[DOMID_HV_MAX];
 struct domain *hardware_domain;
@@ -108,6 +110,31 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->shutdown_reason = reason;
     printk("Domain %u shut down: reason %u (%s)\n", d->id, reason,
            reason < ARRAY_SIZE(reasons) ? reasons[reason] : "unknown");
+}
+
+void domain_dump(struct domain *d)
+{
+    static const char *const states[] = {"building", "running", "shut down", "crashed"};
+    printk("General information for domain %u:\n", d->id);
+    char max[24] = "unlimited";
+    if (d->max_pages != UINT64_MAX)
+        snprintf(max, sizeof(max), "%lu", d->max_pages);
+    printk("    %s%s, %lu pages (max %s), %u vCPUs\n",
+           d->state < ARRAY_SIZE(states) ? states[d->state] : "?",
+           d->privileged ? ", privileged" : "", d->tot_pages, max, d->max_vcpus);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        const char *what = d->state != DOMAIN_RUNNING ? "stopped"
+                           : !v->up                   ? "down"
+                           : v->blocked               ? "blocked"
+                           : v->running               ? "running"
+                                                      : "runnable";
+        vcpu_info_t *vi = d->shared_info ? pv_vcpu_info(v) : NULL;
+        printk("    VCPU%u: CPU%u %s upcall_pend=%02x upcall_mask=%02x\n", v->id, v->processor,
+               what, vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_upcall_mask : 0);
+    }
 }
 
 void domain_crash(struct domain *d, const char *why)

@@ -94,6 +94,15 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
         set_pending(v->domain, port);
 }
 
+void send_global_virq(unsigned int virq)
+{
+    /* Xen lets a domain take over a global VIRQ (set_virq_handler); hv has no
+     * such domctl yet, so they all go to the hardware domain. */
+    struct domain *d = hardware_domain;
+    if (d && virq_is_global(virq) && d->vcpus[0])
+        send_guest_vcpu_virq(d->vcpus[0], virq);
+}
+
 static long get_free_port(struct domain *d)
 {
     for (uint32_t p = 1; p <= d->evtchn.max_port; p++)

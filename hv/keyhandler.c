@@ -1,6 +1,8 @@
 /* The debug keys (see include/hv/keyhandler.h). */
 #include <hv/keyhandler.h>
 #include <hv/console.h>
+#include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
 
@@ -12,9 +14,32 @@ struct debug_key {
 
 static void key_help(void);
 
+/* As Xen's 'q': each domain's state, then VIRQ_DEBUG to every vCPU (guests dump theirs). */
 static void key_domains(void)
 {
-    printk("Domains: none (no dom0 yet)\n");
+    unsigned int count = 0;
+    for (unsigned int id = 0; id < DOMID_HV_MAX; id++) {
+        struct domain *d = domain_by_id((domid_t_hv)id);
+        if (d) {
+            domain_dump(d);
+            count++;
+        }
+    }
+    if (!count) {
+        printk("No domains\n");
+        return;
+    }
+    for (unsigned int id = 0; id < DOMID_HV_MAX; id++) {
+        struct domain *d = domain_by_id((domid_t_hv)id);
+        for (unsigned int i = 0; d && i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpus[i];
+            if (!v)
+                continue;
+            printk("Notifying guest %u:%u (virq %u, port %u)\n", d->id, v->id, VIRQ_DEBUG,
+                   v->virq_to_port[VIRQ_DEBUG]);
+            send_guest_vcpu_virq(v, VIRQ_DEBUG);
+        }
+    }
 }
 
 static void key_reboot(void)
@@ -24,8 +49,10 @@ static void key_reboot(void)
 }
 
 static const struct debug_key keys[] = {
-    {'d', "dump domains and vCPUs", key_domains}, {'h', "show this message", key_help},
-    {'m', "dump memory info", mm_dump},           {'q', "dump per-CPU state", arch_dump_cpus},
+    {'d', "dump per-CPU state", arch_dump_cpus},
+    {'h', "show this message", key_help},
+    {'m', "dump memory info", mm_dump},
+    {'q', "dump domain (and guest debug) info", key_domains},
     {'r', "reboot machine", key_reboot},
 };
 

@@ -29,12 +29,17 @@ void console_register_sink(struct console_sink *sink);
 void console_init(void);
 /* For panic paths: stop waiting for a lock a crashed CPU may hold. */
 void console_force_unlock(void);
-/* One byte of serial input. */
+/* One byte of serial input (hv/console_input.c). */
 void console_input(char c);
 /* Text from the hardware domain (console_io): out as it is, no prefix. */
 void console_guest_write(const char *s, size_t len);
-/* Takes up to max bytes of serial input meant for dom0; returns how many. */
-size_t console_dom0_input(char *buf, size_t max);
+/*
+ * Serial input waiting for dom0: copies up to max bytes without taking
+ * them; consume takes the first n once they reached the guest.  One reader
+ * at a time (console_io serialises them).
+ */
+size_t console_dom0_input_peek(char *buf, size_t max);
+void console_dom0_input_consume(size_t n);
 bool console_input_to_hv(void);
 extern struct conring console_ring;
 int console_log_level(void);

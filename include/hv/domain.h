@@ -74,6 +74,8 @@ struct domain *domain_by_id(domid_t_hv id);
 /* Shutdown (reason from <xen/sched.h>) and crash: the domain stops running. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
+/* For the 'q' debug key: state, pages and each vCPU. */
+void domain_dump(struct domain *d);
 /* Wakes v if it is blocked waiting for events. */
 void vcpu_kick(struct vcpu *v);
 /* Starts v's timers (the 10 ms default periodic timer) and runstate. */

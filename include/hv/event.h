@@ -45,6 +45,8 @@ int evtchn_init_domain(struct domain *d, uint32_t max_port);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 /* Raises virq on v (if the guest bound it). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+/* Raises a global VIRQ (VIRQ_CONSOLE, ...) on the hardware domain, bound on its vCPU 0. */
+void send_global_virq(unsigned int virq);
 /* Is a port of v's domain pending and unmasked in `ports`? (SCHEDOP_poll) */
 bool evtchn_port_pending(struct domain *d, uint32_t port);
 bool evtchn_port_valid(struct domain *d, uint32_t port);

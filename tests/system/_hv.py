@@ -90,11 +90,11 @@ def debug_key(vm, key, expect, timeout=None):
 
 
 def online_cpus(vm, timeout=None):
-    """Dumps per-CPU state with debug key 'q' (input must go to hv) and
+    """Dumps per-CPU state with debug key 'd' (input must go to hv) and
     returns the CPU numbers it lists as online.  The dump is known to be
     complete when the answer to a following 'm' arrives."""
     start = vm.pos
-    vm.send(b"q")
+    vm.send(b"d")
     vm.expect(r"^\(hv\) CPU0: apic \d+ online", timeout)
     vm.send(b"m")
     m = vm.expect(r"^\(hv\) Memory: \d+ of \d+ pages free", timeout)

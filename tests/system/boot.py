@@ -55,7 +55,7 @@ def smp_case(smp, ncpus, online_check=False):
         if online_check:
             switch_to_hv(vm)
             cpus = online_cpus(vm)
-            t.check(cpus == list(range(ncpus)), "debug key 'q' lists CPUs %s online, expected %s" % (cpus, list(range(ncpus))))
+            t.check(cpus == list(range(ncpus)), "debug key 'd' lists CPUs %s online, expected %s" % (cpus, list(range(ncpus))))
 
     return run
 

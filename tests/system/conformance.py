@@ -11,7 +11,7 @@ import harness
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "start-of-day-hypercall-page", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors"]
+KERNELS = ["start-of-day", "start-of-day-hypercall-page", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on
@@ -20,6 +20,7 @@ MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
 RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
 DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
+SEND_LINE = r"^harness send ([0-9a-f]+)\s*$"
 
 
 # Kernels also booted gzip-compressed (as Xen accepts a dom0 kernel): the
@@ -73,9 +74,14 @@ def run_kernel(t, target, name, **qemu):
     machine = dict(MACHINE)
     machine.update(qemu)
     vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=modules, label=target, **machine)
-    m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)" % DONE_LINE)
-    if m.group(3):
-        raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
+    while True:
+        m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s" % (DONE_LINE, SEND_LINE))
+        if m.group(3):
+            raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
+        if m.group(4) is None:
+            break
+        # The kernel asks for serial input (tests/conformance/console_input.c).
+        vm.send(bytes.fromhex(m.group(4)))
     status = vm.expect_exit()
     value = vm.debug_exit_value(status)
     results = {}

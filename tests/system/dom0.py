@@ -31,6 +31,12 @@ def _(t):
     vm.expect(SWITCHED)
     vm.send(b"h")
     vm.expect(r"^\(hv\)  key 'm' - dump memory info")
+    # 'q' lists the crashed domain; it bound no VIRQ_DEBUG, so port 0.
+    vm.send(b"q")
+    vm.expect(r"^\(hv\) General information for domain 0:")
+    vm.expect(r"^\(hv\)     crashed, privileged, 8192 pages \(max unlimited\), 1 vCPUs")
+    vm.expect(r"^\(hv\)     VCPU0: CPU0 stopped ")
+    vm.expect(r"^\(hv\) Notifying guest 0:0 \(virq 1, port 0\)")
 
 
 @case("dom0/crash-reboot")
@@ -64,7 +70,7 @@ def hostile_iret(t, target, which, report):
     if target == "hv":
         vm.send(SWITCH_TO_HV)
         vm.expect(SWITCHED)
-        vm.send(b"q")
+        vm.send(b"d")
         vm.expect(r"^\(hv\) CPU0: apic 0 online")
 
 
@@ -121,7 +127,7 @@ def gzip_refused(t, name, damage, message):
     vm.expect(r"^\(hv\) Could not set up DOM0 guest OS \(-22\)")
     vm.send(SWITCH_TO_HV)
     vm.expect(SWITCHED)
-    vm.send(b"q")
+    vm.send(b"d")
     vm.expect(r"^\(hv\) CPU0: apic 0 online")
     t.check("FATAL TRAP" not in vm.output, "hv faulted while unpacking")
 

@@ -38,8 +38,16 @@ def _(t):
 @case("keys/cpus")
 def _(t):
     vm = booted(t, smp=2)
-    vm.send(b"q")
+    vm.send(b"d")
     vm.expect_all([r"^\(hv\) CPU0: apic 0 online", r"^\(hv\) CPU1: apic \d+ online"])
+
+
+@case("keys/domains-none")
+def _(t):
+    """'q' with no domain says so (and notifies nobody)."""
+    vm = booted(t)
+    debug_key(vm, b"q", r"^\(hv\) No domains$")
+    t.check("Notifying guest" not in vm.output, "a guest was notified with no domain")
 
 
 @case("keys/reset")
@@ -68,10 +76,10 @@ def _(t):
 def _(t):
     """An NMI with no known reason (QEMU's monitor `nmi` sends one to every
     CPU) is counted, not printed (the CPU may hold the console lock), and
-    hv carries on: the 'q' key shows the count."""
+    hv carries on: the 'd' key shows the count."""
     vm = booted(t, smp=2, qmp=True)
     vm.hmp("nmi")
-    vm.send(b"q")
+    vm.send(b"d")
     vm.expect_all(
         [
             r"^\(hv\) CPU0: apic 0 online, \d+ timer ticks, 1 unexplained NMIs",
