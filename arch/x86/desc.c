@@ -7,6 +7,7 @@
  * entry, a #DF from a stack overflow).  One IDT is shared by all CPUs.
  */
 #include <asm/desc.h>
+#include <asm/cpu.h>
 #include <asm/processor-flags.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
@@ -94,6 +95,16 @@ static void map_gdt_window(struct x86_cpu *c, unsigned int cpu)
         map_hv_page(va + i * PAGE_SIZE, __pa(own) + (i - FIRST_RESERVED_GDT_PAGE) * PAGE_SIZE,
                     PAGE_HV_RW);
     c->gdt = (uint64_t *)va;
+    /* The L1 entries exist from the start; ldt.c fills them as the guest's LDT is read. */
+    uint64_t ldt_va = va + LDT_WINDOW_OFFSET;
+    c->ldt_ptes = map_hv_page(ldt_va, zero_page, PAGE_HV_RO);
+    for (unsigned int i = 1; i < LDT_PAGES; i++)
+        map_hv_page(ldt_va + i * PAGE_SIZE, zero_page, PAGE_HV_RO);
+    for (unsigned int i = 0; i < LDT_PAGES; i++) {
+        c->ldt_ptes[i] &= _PAGE_NX;
+        invlpg((char *)ldt_va + i * PAGE_SIZE);
+    }
+    c->ldt = (uint64_t *)ldt_va;
 }
 
 void cpu_desc_init(struct x86_cpu *c, char *stack_block, unsigned int cpu)

@@ -102,6 +102,9 @@ void do_trap(struct cpu_regs *r)
         return;
     }
     if (v < 32 && (r->cs & 3) == 0) {
+        /* hv loading a guest's LDT selector (set_segment_base): map the page, as Xen does. */
+        if (v == 14 && pv_map_ldt_fault(read_cr2()))
+            return;
         /* A fault while hv touched guest memory on the guest's behalf. */
         uint64_t fixup = (v == 14 || v == 13) ? search_exception_table(r->rip) : 0;
         if (fixup) {

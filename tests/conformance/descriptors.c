@@ -11,6 +11,14 @@
  * and not-present selectors, a non-canonical RIP) raises, through the trap
  * table, the fault the CPU names, as if at the frame's target; a
  * non-canonical RSP is loaded as it is.
+ *
+ * The LDT (MMUEXT_SET_LDT): its argument checks, descriptors loaded from it
+ * (the fix-ups and the CPU's accessed bit seen in the guest's page), the
+ * page kept from writable mappings while in use, and the faults the guest
+ * gets when a page of it cannot be used (not mapped, mapped writable, a
+ * descriptor refused): a #PF at the LDT's own address; a page unmapped
+ * while in use stays in the LDT (Xen 4.17 without PV_LDT_PAGING); LDT
+ * selectors in an iret frame.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -190,6 +198,153 @@ static void iret_fault_cases(void)
     iret_fault("guest_selectors", "no fault", 0, 0x08, 0x10, rsp);
 }
 
+/* --- the LDT ------------------------------------------------------------ */
+
+#define DATA_DPL3 0x00cff2000000ffffUL
+
+static long set_ldt(unsigned long va, unsigned int ents)
+{
+    struct mmuext_op op = {.cmd = MMUEXT_SET_LDT};
+    op.arg1.linear_addr = va;
+    op.arg2.nr_ents = ents;
+    return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+static const volatile shared_info_t *shared;
+static struct trap_frame load_fault;
+static bool load_faulted;
+extern char load_fs_resume[]; /* in load_fs */
+
+static bool load_fault_hook(struct trap_frame *f)
+{
+    load_fault = *f;
+    load_faulted = true;
+    f->rip = (uint64_t)load_fs_resume;
+    return true;
+}
+
+/* Loads sel into FS and reads FS back (noipa: as kernel_iret). */
+static __attribute__((noipa)) uint16_t load_fs(uint16_t sel)
+{
+    uint16_t seen = 0xffff;
+    __asm__ __volatile__("mov %w1, %%fs\n"
+                         ".globl load_fs_resume\n"
+                         "load_fs_resume:\n\t"
+                         "mov %%fs, %w0"
+                         : "+r"(seen)
+                         : "r"(sel)
+                         : "memory");
+    return seen;
+}
+
+/* Prints FS after loading sel, or the fault (a #PF's CR2 relative to base). */
+static void fs_case(const char *name, const char *expected, uint16_t sel, unsigned long base)
+{
+    load_faulted = false;
+    trap_hook = load_fault_hook;
+    uint16_t seen = load_fs(sel);
+    trap_hook = NULL;
+    __asm__ __volatile__("mov %0, %%fs" : : "r"(0));
+    if (!load_faulted)
+        test_check(name, expected, "fs=%#x", seen);
+    else if (load_fault.vector == 14)
+        test_check(name, expected, "vector=14 error=%#lx cr2=base%+ld", load_fault.error_code,
+                   (long)(shared->vcpu_info[0].arch.cr2 - base));
+    else
+        test_check(name, expected, "vector=%lu error=%#lx", load_fault.vector,
+                   load_fault.error_code);
+}
+
+static void ldt_cases(void)
+{
+    unsigned long shared_va = mm_alloc_va();
+    if (mm_map(shared_va, start_info->shared_info >> PAGE_SHIFT, PTE_P)) {
+        test_result("ldt.shared_info", false, "cannot map shared_info");
+        return;
+    }
+    shared = (const volatile shared_info_t *)shared_va;
+
+    /* Arguments: without entries the address is not looked at. */
+    unsigned long va = mm_alloc_va(), next = mm_alloc_va(); /* consecutive pages */
+    test_check_rc("set_ldt.no_entries_any_address", set_ldt(va + 8, 0), 0);
+    test_check_rc("set_ldt.noncanonical", set_ldt(0x0000800000000000UL, 1), -XEN_EINVAL);
+    test_check_rc("set_ldt.last_user_page", set_ldt(0x00007ffffffff000UL, 8192), 0);
+    fs_case("ldt.runs_off_canonical", "vector=13 error=0x12c4", (uint16_t)((600 << 3) | 7),
+            0x00007ffffffff000UL);
+    test_check_rc("set_ldt.above_hv", set_ldt(0xffff880000000000UL, 1), 0);
+    test_check_rc("set_ldt.none_again", set_ldt(0, 0), 0);
+    fs_case("ldt.none", "vector=13 error=0x4", 0x07, 0);
+
+    /* A good LDT of two pages, the second not mapped. */
+    uint64_t descs[8] = {DATA_DPL3, CODE64_DPL0, DATA_DPL0, DATA_NP, 0, 0, 0, 0};
+    unsigned long ldt_mfn = descriptor_page(descs, 8);
+    test_check_rc("ldt.map_readonly", mm_map(va, ldt_mfn, PTE_P), 0);
+    test_check_rc("set_ldt.good", set_ldt(va, 1024), 0);
+    /* The first read of the LDT by the hypervisor itself (loading the user
+     * GS selector) maps the page as a read by the guest would. */
+    long rc = HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0x07);
+    uint16_t gs;
+    __asm__ __volatile__("mov %%gs, %0" : "=r"(gs));
+    test_check("ldt.gs_user_sel_first_read", "rc=0 gs=0x7", "rc=%ld gs=%#x", rc, gs);
+    HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0);
+    uint32_t rights;
+    bool ok = lar(0x07, &rights);
+    test_check("ldt.lar_data", "ok=1 rights=0xc0f300", "ok=%d rights=%#x", ok, rights);
+    ok = lar(0x0f, &rights);
+    test_check("ldt.lar_code_dpl_raised", "ok=1 rights=0xa0fa00", "ok=%d rights=%#x", ok, rights);
+    fs_case("ldt.load_data", "fs=0x7", 0x07, va);
+    fs_case("ldt.load_dpl0_data", "fs=0x17", 0x17, va);
+    fs_case("ldt.load_not_present", "vector=11 error=0x1c", 0x1f, va);
+    fs_case("ldt.load_past_limit", "vector=13 error=0x2004", (uint16_t)((1024 << 3) | 7), va);
+    fs_case("ldt.load_second_page_unmapped", "vector=14 error=0 cr2=base+4096",
+            (uint16_t)((512 << 3) | 7), va);
+    test_check("ldt.accessed_bit_in_page", "data=0xcff3000000ffff dpl0=0xcff3000000ffff",
+               "data=%#lx dpl0=%#lx", ((volatile uint64_t *)va)[0], ((volatile uint64_t *)va)[2]);
+    test_check_rc("ldt.page_map_writable", mm_map(next, ldt_mfn, PTE_P | PTE_RW), -XEN_EBUSY);
+
+    /* LDT selectors in an iret frame (RPL 0: the iret stays in kernel mode). */
+    uint16_t cs_seen, ss_seen;
+    test_check_rc("ldt.code64_for_iret",
+                  update_descriptor(((uint64_t)ldt_mfn << PAGE_SHIFT) + 8 * 4, CODE64_DPL0), 0);
+    iret_with(0x24, 0x04, &cs_seen, &ss_seen);
+    test_check("ldt.iret_ldt_selectors", "cs=0x27 ss=0x7", "cs=%#x ss=%#x", cs_seen, ss_seen);
+    iret_with(FLAT_KERNEL_CS & ~3, FLAT_KERNEL_SS, &cs_seen, &ss_seen);
+    uint64_t rsp;
+    __asm__ __volatile__("mov %%rsp, %0" : "=r"(rsp));
+    iret_fault("ldt_cs_past_limit", "vector=13 error=0x2004 rip=target cs=0x2004", 0,
+               (uint16_t)((1024 << 3) | 4), FLAT_KERNEL_SS, rsp - 512);
+    iret_fault("ldt_cs_page_unmapped", "vector=14 error=0 rip=target cs=0x1004", 0,
+               (uint16_t)((512 << 3) | 4), FLAT_KERNEL_SS, rsp - 512);
+    iret_fault("ldt_ss_not_present", "vector=13 error=0x18 rip=target cs=0xe030", 0,
+               FLAT_KERNEL_CS & ~3, 0x18, rsp - 512);
+
+    /* Unmapped while in use: the page stays in the LDT (no LDT paging). */
+    test_check_rc("ldt.unmap_in_use", mm_unmap(va), 0);
+    fs_case("ldt.load_after_unmap", "fs=0x7", 0x07, va);
+    test_check_rc("ldt.map_again", mm_map(va, ldt_mfn, PTE_P), 0);
+    fs_case("ldt.load_after_map_again", "fs=0x7", 0x07, va);
+
+    /* A page still mapped writable, and one with a refused descriptor. */
+    unsigned long writable_pfn = mm_alloc_pfn();
+    uint64_t *writable = mm_map_pfn(writable_pfn, PTE_P | PTE_RW);
+    memset(writable, 0, PAGE_SIZE);
+    writable[0] = DATA_DPL3;
+    test_check_rc("set_ldt.writable_page", set_ldt((unsigned long)writable, 1), 0);
+    fs_case("ldt.load_from_writable_page", "vector=14 error=0 cr2=base+0", 0x07,
+            (unsigned long)writable);
+    uint64_t bad[] = {DATA_DPL3, TSS64, 0};
+    test_check_rc("ldt.map_bad_page", mm_map(next, descriptor_page(bad, 3), PTE_P), 0);
+    test_check_rc("set_ldt.bad_descriptor_page", set_ldt(next, 3), 0);
+    fs_case("ldt.load_from_bad_page", "vector=14 error=0 cr2=base+0", 0x07, next);
+
+    /* Letting go: the page may be mapped writable again. */
+    test_check_rc("set_ldt.release", set_ldt(0, 0), 0);
+    mm_unmap(next);
+    test_check_rc("ldt.page_writable_after", mm_map(next, ldt_mfn, PTE_P | PTE_RW), 0);
+    mm_unmap(next);
+    mm_unmap(va);
+}
+
 int kernel_main(void)
 {
     long rc = mm_init();
@@ -306,6 +461,8 @@ int kernel_main(void)
         -XEN_EINVAL);
     test_check_rc("update_descriptor.not_owned", update_descriptor(0x7ffffffffUL << PAGE_SHIFT, 0),
                   -XEN_EINVAL);
+
+    ldt_cases();
 
     /* --- letting go ------------------------------------------------------ */
     test_check_rc("set_gdt.release", set_gdt(NULL, 0), 0);

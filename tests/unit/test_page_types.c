@@ -92,6 +92,12 @@ int pv_validate_descriptor_page(uint64_t mfn)
     return 0;
 }
 
+int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
+{
+    (void)v, (void)addr, (void)entries;
+    return -ENOSYS; /* ldt.c is not part of this test */
+}
+
 /* The hardware domain may map I/O memory; frame 90 read-only, as hv's HPET. */
 enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn)
 {

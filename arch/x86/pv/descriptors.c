@@ -159,11 +159,19 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
 }
 
 /* Selector error codes name the descriptor: index and table bit, without the RPL. */
-static bool selector_fault(unsigned int vector, uint16_t sel, unsigned int *fault_vector,
-                           uint32_t *error_code)
+static bool selector_fault(unsigned int vector, uint16_t sel, struct pv_fault *fault)
 {
-    *fault_vector = vector;
-    *error_code = sel & 0xfffc;
+    fault->vector = vector;
+    fault->error_code = sel & 0xfffc;
+    return true;
+}
+
+/* The descriptor sel names: in the GDT this CPU runs with, or the vCPU's LDT. */
+static bool fetch_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault)
+{
+    if (sel & 4)
+        return pv_ldt_descriptor(sel, desc, fault);
+    *desc = this_cpu()->desc.gdt[sel >> 3];
     return true;
 }
 
@@ -173,41 +181,45 @@ static bool selector_fault(unsigned int vector, uint16_t sel, unsigned int *faul
  * loads.  On Xen such an iretq faults and Xen hands the fault to the guest
  * as if raised at the frame's target; hv checks first, because a fault
  * inside hv is fatal.  Selectors read the GDT this CPU runs with (the
- * vCPU's frames or the zero page, then hv's own descriptors); there is no
- * LDT, so an LDT selector faults.  RSP is not checked: iretq loads any
- * value, and a bad one faults when the guest uses its stack.
+ * vCPU's frames or the zero page, then hv's own descriptors) or the vCPU's
+ * LDT, whose page is mapped here if it was not yet (one that cannot be
+ * gives the #PF Xen's second try would).  RSP is not checked: iretq loads
+ * any value, and a bad one faults when the guest uses its stack.
  */
-bool pv_return_frame_fault(const struct cpu_regs *regs, unsigned int *vector, uint32_t *error_code)
+bool pv_return_frame_fault(const struct cpu_regs *regs, struct pv_fault *fault)
 {
-    const uint64_t *gdt = this_cpu()->desc.gdt;
     uint16_t cs = (uint16_t)regs->cs, ss = (uint16_t)regs->ss;
     if ((cs & 0xfffc) == 0)
-        return selector_fault(X86_EXC_GP, 0, vector, error_code);
+        return selector_fault(X86_EXC_GP, 0, fault);
     /* RPL 3 only: hv's frames force it, and anything less would return to ring 0-2. */
-    if ((cs & 4) || (cs & 3) != 3)
-        return selector_fault(X86_EXC_GP, cs, vector, error_code);
-    uint64_t code = gdt[cs >> 3];
+    if ((cs & 3) != 3)
+        return selector_fault(X86_EXC_GP, cs, fault);
+    uint64_t code, stack;
+    if (!fetch_descriptor(cs, &code, fault))
+        return true;
     uint32_t b = (uint32_t)(code >> 32), dpl = (b & SEG_DPL) >> 13;
     if (!(b & SEG_S) || !(b & SEG_CODE) || ((b & SEG_EC) ? dpl > 3 : dpl != 3) ||
         ((b & SEG_L) && (b & SEG_DB)))
-        return selector_fault(X86_EXC_GP, cs, vector, error_code);
+        return selector_fault(X86_EXC_GP, cs, fault);
     if (!(b & SEG_P))
-        return selector_fault(X86_EXC_NP, cs, vector, error_code);
+        return selector_fault(X86_EXC_NP, cs, fault);
     if ((ss & 0xfffc) == 0)
-        return selector_fault(X86_EXC_GP, 0, vector, error_code);
-    if ((ss & 4) || (ss & 3) != 3)
-        return selector_fault(X86_EXC_GP, ss, vector, error_code);
-    uint32_t sb = (uint32_t)(gdt[ss >> 3] >> 32);
+        return selector_fault(X86_EXC_GP, 0, fault);
+    if ((ss & 3) != 3)
+        return selector_fault(X86_EXC_GP, ss, fault);
+    if (!fetch_descriptor(ss, &stack, fault))
+        return true;
+    uint32_t sb = (uint32_t)(stack >> 32);
     if (!(sb & SEG_S) || (sb & SEG_CODE) || !(sb & SEG_WR) || ((sb & SEG_DPL) >> 13) != 3)
-        return selector_fault(X86_EXC_GP, ss, vector, error_code);
+        return selector_fault(X86_EXC_GP, ss, fault);
     /* #NP, not #SS: iret reports either segment missing as not present. */
     if (!(sb & SEG_P))
-        return selector_fault(X86_EXC_NP, ss, vector, error_code);
+        return selector_fault(X86_EXC_NP, ss, fault);
     /* Outside 64-bit mode iretq checks RIP against the code segment's limit. */
     uint64_t limit = (code & 0xffff) | ((code >> 32) & 0xf0000);
     if (b & SEG_G)
         limit = (limit << 12) | 0xfff;
     if ((b & SEG_L) ? !is_canonical_address(regs->rip) : regs->rip > limit)
-        return selector_fault(X86_EXC_GP, 0, vector, error_code);
+        return selector_fault(X86_EXC_GP, 0, fault);
     return false;
 }

@@ -436,10 +436,13 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
     return rc;
 }
 
-/* The L1 entry mapping va in the vCPU's current page tables: its table's mfn and index. */
-static bool find_l1e(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn, unsigned int *index)
+/* The L1 entry mapping va in the tables under L4 `root`: its table's mfn and index. */
+static bool find_l1e_under(const struct vcpu *v, uint64_t root, uint64_t va, uint64_t *l1_mfn,
+                           unsigned int *index)
 {
-    uint64_t mfn = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
+    uint64_t mfn = root;
+    if (!mfn)
+        return false;
     for (unsigned int level = 4; level > 1; level--) {
         uint64_t e = table_of(mfn)[(va >> (12 + 9 * (level - 1))) & 511];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
@@ -453,6 +456,24 @@ static bool find_l1e(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn, unsign
     *l1_mfn = mfn;
     *index = (va >> 12) & 511;
     return true;
+}
+
+/* ... in the vCPU's current page tables (kernel or user). */
+static bool find_l1e(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn, unsigned int *index)
+{
+    uint64_t root = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
+    return find_l1e_under(v, root, va, l1_mfn, index);
+}
+
+bool pv_kernel_mapped_frame(const struct vcpu *v, uint64_t va, uint64_t *mfn)
+{
+    uint64_t table;
+    unsigned int index;
+    if (!find_l1e_under(v, v->arch.guest_table, va, &table, &index))
+        return false;
+    uint64_t e = table_of(table)[index];
+    *mfn = pte_mfn(e);
+    return e & _PAGE_PRESENT;
 }
 
 /* Flushes after update_va_mapping; -EFAULT if a UVMF_MULTI vCPU mask cannot be read. */
@@ -537,21 +558,6 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
     return 0;
 }
 
-/*
- * SET_LDT: the arguments are checked as Xen checks them; an empty LDT is
- * accepted.  A non-empty LDT needs its frames mapped on demand into a
- * per-CPU LDT window, which hv does not have yet: refused as not
- * implemented.
- */
-static int set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
-{
-    if ((addr & (PAGE_SIZE - 1)) || entries > 8192 || !guest_range_ok(addr, (uint64_t)entries * 8))
-        return -EINVAL;
-    if (entries == 0)
-        return 0;
-    return -ENOSYS;
-}
-
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();
@@ -607,7 +613,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
             }
             break;
         case MMUEXT_SET_LDT:
-            rc = set_ldt(v, op.arg1.linear_addr, op.arg2.nr_ents);
+            rc = pv_set_ldt(v, op.arg1.linear_addr, op.arg2.nr_ents);
             break;
         case MMUEXT_MARK_SUPER:
         case MMUEXT_UNMARK_SUPER:

@@ -94,9 +94,15 @@ static void __noreturn crash_guest(struct vcpu *v, const struct cpu_regs *regs, 
 /* Can hv's iretq load the frame?  Checked after hv built or changed it. */
 static bool return_frame_loads(const struct cpu_regs *regs)
 {
-    unsigned int vector;
-    uint32_t error_code;
-    return !pv_return_frame_fault(regs, &vector, &error_code);
+    struct pv_fault fault;
+    return !pv_return_frame_fault(regs, &fault);
+}
+
+static bool inject_fault(struct cpu_regs *regs, const struct pv_fault *fault)
+{
+    if (fault->vector == 14)
+        return pv_inject_page_fault(regs, fault->cr2, fault->error_code);
+    return pv_inject_exception(regs, fault->vector, fault->error_code);
 }
 
 /*
@@ -106,14 +112,13 @@ static bool return_frame_loads(const struct cpu_regs *regs)
  */
 static void deliver_return_frame_fault(struct vcpu *v, struct cpu_regs *regs)
 {
-    unsigned int vector;
-    uint32_t error_code;
-    if (!pv_return_frame_fault(regs, &vector, &error_code))
+    struct pv_fault fault;
+    if (!pv_return_frame_fault(regs, &fault))
         return;
     struct cpu_regs at_fault = *regs;
-    at_fault.vector = vector;
-    at_fault.error_code = error_code;
-    if (!pv_inject_exception(regs, vector, error_code) || !return_frame_loads(regs))
+    at_fault.vector = fault.vector;
+    at_fault.error_code = fault.error_code;
+    if (!inject_fault(regs, &fault) || !return_frame_loads(regs))
         crash_guest(v, &at_fault, "iret frame the CPU refuses, and its fault cannot be delivered");
 }
 
@@ -164,6 +169,22 @@ void pv_guest_exception(struct cpu_regs *regs)
     if (regs->vector == 1)
         pv_record_debug_status();
     if (regs->vector == 6 && pv_emulate_forced_cpuid(regs)) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    /* The CPU reading the guest's LDT through hv's window: map the page, or
+     * give the guest the fault its own read would have raised. */
+    if (regs->vector == 14 && pv_in_ldt_window(read_cr2())) {
+        uint64_t va = read_cr2();
+        if (pv_map_ldt_fault(va)) {
+            pv_before_return_to_guest(regs);
+            return;
+        }
+        struct pv_fault fault = {.error_code = (uint32_t)regs->error_code};
+        pv_ldt_fault_for_guest(va, &fault);
+        struct cpu_regs at_fault = *regs;
+        if (!inject_fault(regs, &fault) || !return_frame_loads(regs))
+            crash_guest(v, &at_fault, "LDT fault with no usable handler");
         pv_before_return_to_guest(regs);
         return;
     }
@@ -229,6 +250,7 @@ static void start_current_vcpu(void)
     v->processor = this_cpu_id();
     pv_init_debugregs(v);
     pv_load_gdt(v);
+    pv_load_ldt(v);
     pv_update_wallclock(v->domain);
     pv_update_time(v);
     vcpu_start_timers(v);

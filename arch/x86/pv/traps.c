@@ -108,7 +108,7 @@ static bool vector_has_error_code(unsigned int vector)
     return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
 }
 
-bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code)
+static bool inject(struct cpu_regs *regs, unsigned int vector, uint32_t error_code, uint64_t cr2)
 {
     struct vcpu *v = current_vcpu();
     const struct trap_info *ti = &v->arch.traps[vector & 255];
@@ -118,10 +118,10 @@ bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t er
         return false;
     }
     if (vector == 14) {
-        pv_vcpu_info(v)->arch.cr2 = read_cr2();
-        /* The guest kernel is told of its own faults as a kernel's: no user bit. */
-        if (v->arch.kernel_mode)
-            error_code &= ~4u;
+        pv_vcpu_info(v)->arch.cr2 = cr2;
+        /* As Xen: the user bit says which of the guest's modes faulted (an
+         * implicit supervisor read of a descriptor table from user mode too). */
+        error_code = (error_code & ~4u) | (v->arch.kernel_mode ? 0 : 4u);
     }
     if (!bounce(v, regs, ti->address, vector_has_error_code(vector), error_code, TI_GET_IF(ti))) {
         printk(XENLOG_WARNING "d%uv%u: cannot write an exception frame at %#lx\n", v->domain->id,
@@ -129,6 +129,16 @@ bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t er
         return false;
     }
     return true;
+}
+
+bool pv_inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code)
+{
+    return inject(regs, vector, error_code, vector == 14 ? read_cr2() : 0);
+}
+
+bool pv_inject_page_fault(struct cpu_regs *regs, uint64_t cr2, uint32_t error_code)
+{
+    return inject(regs, 14, error_code, cr2);
 }
 
 long do_iret(struct cpu_regs *regs)

@@ -28,6 +28,8 @@ struct x86_cpu {
     uint64_t *gdt;       /* the CPU's GDT window (GDT_PAGES pages at GDT_VIRT_START) */
     uint64_t *gdt_ptes;  /* the window's GDT_PAGES consecutive L1 entries */
     paddr_t gdt_zero_pa; /* what the guest pages show when no GDT frame is there */
+    uint64_t *ldt;       /* the CPU's LDT window (LDT_PAGES pages after the GDT's) */
+    uint64_t *ldt_ptes;  /* its LDT_PAGES consecutive L1 entries (not present when unused) */
     struct tss64 tss __aligned(16);
 };
 

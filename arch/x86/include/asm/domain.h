@@ -31,6 +31,12 @@ struct arch_vcpu {
     /* set_gdt: the frames (each holding a seg_desc type reference) and entries. */
     uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE];
     unsigned int gdt_ents;
+    /* MMUEXT_SET_LDT, and the LDT pages mapped so far (each with a seg_desc
+     * type reference): ldt_frames[i] is valid where bit i of ldt_mapped is set. */
+    uint64_t ldt_base;
+    unsigned int ldt_ents;
+    uint16_t ldt_mapped;
+    uint64_t ldt_frames[16];
 };
 
 struct arch_domain {

@@ -27,10 +27,13 @@
 /*
  * Each CPU's GDT is a 16-page window (Xen's layout): pages 0-13 show the
  * running vCPU's GDT frames (set_gdt) or a zero page, pages 14-15 hold
- * hv's descriptors.  Windows are 128 KiB apart (a guard between them).
+ * hv's descriptors.  The CPU's 16-page LDT window follows it (pages of the
+ * running vCPU's LDT, mapped as the CPU first reads them: arch/x86/pv/ldt.c).
  */
 #define GDT_VIRT_START       _AC(0xffff82c080000000, UL)
 #define GDT_VIRT_STRIDE      _AC(0x20000, UL)
+#define LDT_WINDOW_OFFSET    _AC(0x10000, UL)
+#define LDT_PAGES            16
 #define HV_VIRT_BASE         _AC(0xffff82d040000000, UL)
 #define HV_PHYS_START        _AC(0x200000, UL)
 #define DIRECTMAP_VIRT_START _AC(0xffff830000000000, UL)

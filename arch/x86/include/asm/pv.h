@@ -100,9 +100,35 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc);
 int pv_validate_descriptor_page(uint64_t mfn);
 /* Shows v's GDT frames in this CPU's GDT window. */
 void pv_load_gdt(struct vcpu *v);
-/* The exception hv's iretq would raise for this return frame (vector and
- * error code, as the CPU would report them); false if the frame loads. */
-bool pv_return_frame_fault(const struct cpu_regs *regs, unsigned int *vector, uint32_t *error_code);
+/* An exception for the guest: vector, error code, and CR2 for a #PF. */
+struct pv_fault {
+    unsigned int vector;
+    uint32_t error_code;
+    uint64_t cr2;
+};
+/* The exception hv's iretq would raise for this return frame (as the CPU
+ * would report it); false if the frame loads. */
+bool pv_return_frame_fault(const struct cpu_regs *regs, struct pv_fault *fault);
+/* arch/x86/pv/ldt.c */
+int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries);
+/* Shows v's LDT in this CPU's LDT window and loads LDTR. */
+void pv_load_ldt(struct vcpu *v);
+/* Drops the LDT pages mapped for v (their type references with them). */
+void pv_destroy_ldt(struct vcpu *v);
+bool pv_in_ldt_window(uint64_t va);
+/* A read of this CPU's LDT window faulted at va: maps the current vCPU's
+ * page there; false if it cannot be mapped. */
+bool pv_map_ldt_fault(uint64_t va);
+/* The fault the guest gets when a page at va of the window cannot be mapped
+ * (#PF at the LDT's own address; fault->error_code is the caller's for #PF). */
+void pv_ldt_fault_for_guest(uint64_t va, struct pv_fault *fault);
+/* Descriptor sel (TI set) of the current vCPU's LDT, mapping its page; false
+ * with the fault the CPU would raise reading it. */
+bool pv_ldt_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault);
+/* arch/x86/pv/mm.c: the frame v's kernel page tables map at va; false if none. */
+bool pv_kernel_mapped_frame(const struct vcpu *v, uint64_t va, uint64_t *mfn);
+/* arch/x86/pv/traps.c: a #PF at cr2 for the guest (user bit as Xen sets it). */
+bool pv_inject_page_fault(struct cpu_regs *regs, uint64_t cr2, uint32_t error_code);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 
