@@ -62,8 +62,9 @@ static void cpu_fpu_init(void)
         cr4 |= X86_CR4_OSXSAVE;
     write_cr4(cr4);
     if (xsave) {
-        cpuid_count(0xd, 0, &a, &b, &c, &d);
-        uint64_t xcr0 = a & 0x7; /* x87, SSE, AVX: the state a PV guest may use */
+        /* x87 and SSE: what Xen gives a PV vCPU until its kernel enables more
+         * with xsetbv, which needs a CR4.OSXSAVE write hv does not emulate yet. */
+        uint64_t xcr0 = 3;
         __asm__ __volatile__("xsetbv" ::"a"((uint32_t)xcr0), "d"(0u), "c"(0u));
     }
 }

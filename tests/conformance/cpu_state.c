@@ -38,6 +38,8 @@
 #define FPU_WORDS     33 /* xmm0-15 as 32 quadwords, st0 as a double */
 
 uint64_t cs_rdmsr(uint32_t msr);
+uint64_t cs_xgetbv(uint32_t xcr);
+void cs_xsetbv(uint32_t xcr, uint64_t value);
 uint64_t cs_read_fs0(void), cs_read_gs0(void);
 unsigned long cs_read_gs_sel(void);
 uint64_t cs_read_cr0(void);
@@ -554,6 +556,35 @@ static void iobitmap_cases(void)
 
 /* --- main --------------------------------------------------------------------- */
 
+/* --- XCR0 ---------------------------------------------------------------- */
+
+/*
+ * XCR0 as a PV kernel finds it (x87 and SSE only, until it enables more),
+ * and xsetbv, which Xen emulates only once the kernel has set CR4.OSXSAVE
+ * in its virtual CR4 (a CR4 write): before that it is #UD, as on a CPU with
+ * OSXSAVE clear.  From user mode it would be #GP.
+ */
+static void xcr_cases(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ __volatile__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & (1u << 27))) {
+        check("xcr0.initial", "no osxsave", "no osxsave");
+        return;
+    }
+    unsigned long before = faults;
+    uint64_t xcr0 = cs_xgetbv(0);
+    check("xcr0.initial", "0x3 no fault", "%#lx %s", xcr0, outcome(before));
+    before = faults;
+    cs_xsetbv(0, 3);
+    check("xsetbv.without_cr4_osxsave", "fault 6 err 0 xcr0=0x3", "%s xcr0=%#lx", outcome(before),
+          cs_xgetbv(0));
+    before = faults;
+    cs_xsetbv(0, 7);
+    check("xsetbv.avx_without_cr4_osxsave", "fault 6 err 0 xcr0=0x3", "%s xcr0=%#lx",
+          outcome(before), cs_xgetbv(0));
+}
+
 int kernel_main(void)
 {
     trap_hook = hook;
@@ -567,6 +598,7 @@ int kernel_main(void)
     debugreg_cases();
     fpu_cases(rc == 0);
     iobitmap_cases();
+    xcr_cases();
 
     check("still_works", "ok", "%s",
           HYPERVISOR_xen_version(XENVER_version, NULL) > 0 ? "ok" : "no");

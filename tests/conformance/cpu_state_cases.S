@@ -30,6 +30,30 @@ cs_rdmsr:
         or      %rdx, %rax
 1:      ret
 
+/* uint64_t cs_xgetbv(uint32_t xcr): ~0 if it faults. */
+        .globl cs_xgetbv
+cs_xgetbv:
+        RESUME_AT 1f
+        mov     %edi, %ecx
+        mov     $-1, %rax
+        mov     $-1, %rdx
+        xgetbv
+        shl     $32, %rdx
+        mov     %eax, %eax
+        or      %rdx, %rax
+1:      ret
+
+/* void cs_xsetbv(uint32_t xcr, uint64_t value) */
+        .globl cs_xsetbv
+cs_xsetbv:
+        RESUME_AT 1f
+        mov     %edi, %ecx
+        mov     %esi, %eax
+        mov     %rsi, %rdx
+        shr     $32, %rdx
+        xsetbv
+1:      ret
+
 /* uint64_t cs_read_fs0(void), cs_read_gs0(void): the quadword at the base. */
         .globl cs_read_fs0, cs_read_gs0
 cs_read_fs0:

@@ -2,13 +2,16 @@
  * Emulation of the privileged instructions a PV kernel executes at CPL 3
  * and that fault with #GP (DESIGN §7): in/out, checked against the vCPU's
  * virtual IOPL or its I/O bitmap, then carried out by io_ports.c; cli/sti, which are
- * no-ops with enough IOPL (events are masked through vcpu_info only).
+ * no-ops with enough IOPL (events are masked through vcpu_info only);
+ * MSRs, control and debug registers (emulate_cpuid_msr.c, cpu_state.c);
+ * xsetbv, #UD while the kernel has not set its virtual CR4.OSXSAVE.
  * Anything else (hlt included) is left to fault.  The instruction bytes
  * come from guest memory and are decoded defensively.
  */
 #include <asm/pv.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
+#include <x86/exceptions.h>
 
 #define MAX_INSN_LEN 15
 
@@ -87,6 +90,14 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
                 return false;
             r->rip += i;
             return true;
+        }
+        if (op2 == 0x01 && i < len && insn[i] == 0xd1 && v->arch.kernel_mode) {
+            /* xsetbv: Xen emulates it only with the kernel's virtual CR4.OSXSAVE
+             * set, by a CR4 write hv does not emulate yet; until then #UD, as on
+             * a CPU with OSXSAVE clear.  (From user mode: the #GP as it is.) */
+            r->vector = X86_EXC_UD;
+            r->error_code = 0;
+            return false;
         }
         if (op2 == 0x06) { /* clts: as fpu_taskswitch(0) */
             if (!v->arch.kernel_mode)

@@ -29,7 +29,9 @@ void pv_guest_int80(struct cpu_regs *regs);
 void pv_before_return_to_guest(struct cpu_regs *regs);
 /* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
 void pv_start_vcpu(struct vcpu *v) __noreturn;
-/* Emulates the privileged instruction at regs->rip; true if done. */
+/* Emulates the privileged instruction at regs->rip; true if done.  False
+ * leaves the fault for the guest: the #GP taken, or the vector and error code
+ * it rewrote in regs (xsetbv is #UD). */
 bool pv_emulate_privileged_op(struct cpu_regs *regs);
 /* arch/x86/pv/iomem.c: may d map I/O memory frame mfn, and how? */
 enum iomem_access { IOMEM_DENIED, IOMEM_READ_ONLY, IOMEM_READ_WRITE };
