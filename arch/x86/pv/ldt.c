@@ -3,7 +3,7 @@
  * MMUEXT_SET_LDT names a page-aligned linear address and up to 8192
  * entries; hv points the CPU's LDTR at a 16-page LDT window beside the
  * CPU's GDT window and maps the guest's pages there only when the CPU
- * first reads them: that read faults in hv's range, and pv_ldt_fault looks
+ * first reads them: that read faults in hv's range, and pv_map_ldt_fault looks
  * the address up in the guest's kernel page tables and, if the frame is
  * the guest's and can take the seg_desc type (no writable mapping, every
  * descriptor passing the GDT's check), maps it.  If it cannot, the guest

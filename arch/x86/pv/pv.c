@@ -174,8 +174,8 @@ void pv_guest_exception(struct cpu_regs *regs)
     }
     /* The CPU reading the guest's LDT through hv's window: map the page, or
      * give the guest the fault its own read would have raised. */
-    if (regs->vector == 14 && pv_in_ldt_window(read_cr2())) {
-        uint64_t va = read_cr2();
+    uint64_t va = regs->vector == 14 ? read_cr2() : 0;
+    if (regs->vector == 14 && pv_in_ldt_window(va)) {
         if (pv_map_ldt_fault(va)) {
             pv_before_return_to_guest(regs);
             return;

@@ -9,6 +9,7 @@
 #include <hv/types.h>
 #include <xen-abi.h>
 #include <asm/regs.h>
+#include <asm/layout.h>
 
 struct arch_vcpu {
     struct cpu_regs initial_regs;  /* where the vCPU starts (builder, VCPUOP_initialise) */
@@ -36,7 +37,7 @@ struct arch_vcpu {
     uint64_t ldt_base;
     unsigned int ldt_ents;
     uint16_t ldt_mapped;
-    uint64_t ldt_frames[16];
+    uint64_t ldt_frames[LDT_PAGES];
 };
 
 struct arch_domain {
