@@ -1,8 +1,8 @@
 /*
  * The console_io hypercall: the hardware domain writes to hv's console (its
  * text goes out as it is, without hv's prefix, as on Xen) and reads serial
- * input that was switched to it (hv/console_input.c).  Other domains get -EPERM, as on release
- * builds of Xen.
+ * input that was switched to it (hv/console_input.c).  Other domains get
+ * -EPERM, as on release builds of Xen.
  */
 #include <hv/hypercall.h>
 #include <hv/console.h>
