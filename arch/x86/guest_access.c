@@ -62,8 +62,8 @@ static void cpu_fpu_init(void)
         cr4 |= X86_CR4_OSXSAVE;
     write_cr4(cr4);
     if (xsave) {
-        /* x87 and SSE: what Xen gives a PV vCPU until its kernel enables more
-         * with xsetbv, which needs a CR4.OSXSAVE write hv does not emulate yet. */
+        /* x87 and SSE: what a PV vCPU has until its kernel enables more
+         * with xsetbv (pv_load_control_regs loads each vCPU's own). */
         uint64_t xcr0 = 3;
         __asm__ __volatile__("xsetbv" ::"a"((uint32_t)xcr0), "d"(0u), "c"(0u));
     }

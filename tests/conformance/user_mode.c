@@ -60,7 +60,17 @@ extern char uspin_end[];
     X(unmapped_read)                                                                               \
     X(readonly_write)                                                                              \
     X(int21)                                                                                       \
-    X(int80) X(int81) X(int82) X(syscall) X(forced_cpuid) X(segment_bases) X(iret_regs) X(spin)
+    X(int80)                                                                                       \
+    X(int81)                                                                                       \
+    X(int82)                                                                                       \
+    X(syscall)                                                                                     \
+    X(forced_cpuid)                                                                                \
+    X(segment_bases)                                                                               \
+    X(iret_regs)                                                                                   \
+    X(spin)                                                                                        \
+    X(cpuid_leaf1)                                                                                 \
+    X(xsetbv)                                                                                      \
+    X(rdtsc)
 #define DECLARE(n)                                                                                 \
     void ucase_##n(void);                                                                          \
     extern char ufault_##n[];
@@ -408,6 +418,65 @@ static void segment_base_cases(void)
                ok, seen.rax, seen.rbx, seen_kernel_gs);
 }
 
+static uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+static void write_cr4(uint64_t v)
+{
+    __asm__ __volatile__("mov %0, %%cr4" ::"r"(v));
+}
+
+/* The vector, error code and RIP (from the case's fault label) of a user case. */
+static const char *brief(bool trapped_now, const char *fault_label)
+{
+    static char buf[64];
+    if (!trapped_now)
+        return "no exception";
+    snprintf(buf, sizeof(buf), "vector=%lu error=%#lx rip=%+ld", seen.vector, seen.error_code,
+             (long)(seen.rip - (uint64_t)fault_label));
+    return buf;
+}
+
+/*
+ * What the kernel's CR4 decides for its user mode: the OSXSAVE bit user
+ * mode's cpuid shows (only the kernel's own view has Xen's leaked one), an
+ * xsetbv #UD or #GP, and rdtsc faulting under TSD.
+ */
+static void cr4_cases(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ __volatile__("ud2; .ascii \"xen\"; cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    bool xsave = c & (1u << 26);
+    uint64_t cr4 = read_cr4();
+    bool ok = user_case(ucase_cpuid_leaf1, RFLAGS_IF, 0);
+    test_check("cr4.user_cpuid.osxsave_clear", xsave ? "kernel=1 user=0" : "kernel=0 user=0",
+               "kernel=%u user=%lu", (c >> 27) & 1, ok ? (seen.rsi >> 27) & 1 : 9);
+    ok = user_case(ucase_xsetbv, RFLAGS_IF, 0);
+    test_check("cr4.user_xsetbv.osxsave_clear", "vector=6 error=0 rip=+0", "%s",
+               brief(ok, ufault_xsetbv));
+    if (xsave) {
+        write_cr4(cr4 | (1UL << 18));
+        ok = user_case(ucase_cpuid_leaf1, RFLAGS_IF, 0);
+        unsigned long user_osxsave = ok ? (seen.rsi >> 27) & 1 : 9;
+        ok = user_case(ucase_xsetbv, RFLAGS_IF, 0);
+        write_cr4(cr4);
+        test_check("cr4.user.osxsave_set", "user=1 xsetbv: vector=13 error=0 rip=+0",
+                   "user=%lu xsetbv: %s", user_osxsave, brief(ok, ufault_xsetbv));
+    } else {
+        test_result("cr4.user.osxsave_set", true, "no xsave");
+    }
+    write_cr4(cr4 | (1UL << 2));
+    ok = user_case(ucase_rdtsc, RFLAGS_IF, 0);
+    write_cr4(cr4);
+    test_check("cr4.user_rdtsc.tsd", "vector=13 error=0 rip=+0", "%s", brief(ok, ufault_rdtsc));
+    ok = user_case(ucase_rdtsc, RFLAGS_IF, 0);
+    test_check("cr4.user_rdtsc.no_tsd", "vector=6 error=0 rip=+2", "%s", brief(ok, ufault_rdtsc));
+}
+
 static void on_timer(evtchn_port_t port, void *data)
 {
     (void)port;
@@ -453,6 +522,7 @@ int kernel_main(void)
     software_interrupt_cases();
     iret_cases();
     segment_base_cases();
+    cr4_cases();
     event_in_user_mode_case();
     trap_hook = NULL;
     return test_summary();

@@ -179,6 +179,33 @@ ucase_iret_regs:
 ufault_iret_regs:
         ud2
 
+        /* Forced cpuid leaf 1: ECX as seen into RSI. */
+        UCASE cpuid_leaf1
+        mov     $1, %eax
+        xor     %ecx, %ecx
+        ud2
+        .ascii  "xen"
+        cpuid
+        mov     %ecx, %esi
+        mov     $MARK_RCX, %ecx
+ufault_cpuid_leaf1:
+        ud2
+
+        /* xsetbv of XCR0 = x87|SSE; a ud2 after it if it does not fault. */
+        UCASE xsetbv
+        xor     %ecx, %ecx
+        mov     $3, %eax
+        xor     %edx, %edx
+ufault_xsetbv:
+        xsetbv
+        ud2
+
+        /* rdtsc; a ud2 after it if it does not fault. */
+        UCASE rdtsc
+ufault_rdtsc:
+        rdtsc
+        ud2
+
         /* Spins until an event handler sets user_event_flag. */
         .globl ucase_spin, uspin_end
         UCASE spin

@@ -78,6 +78,8 @@ long do_stack_switch(uint64_t ss, uint64_t sp)
 #define DR_STATUS_RESERVED_ZERO 0x00001000UL /* bit 12 */
 #define DR_CONTROL_IGNORED      0x0000d800UL /* bits 11-12, 14-15: cleared quietly */
 #define DR_GENERAL_DETECT       (1UL << 13)
+#define DR7_ACTIVE_MASK         0xffUL /* L0-G3 */
+#define DR_RW_IO                2      /* a breakpoint type: I/O, with CR4.DE */
 
 void pv_init_debugregs(struct vcpu *v)
 {
@@ -138,16 +140,24 @@ static uint64_t read_dr6(void)
 }
 
 /*
- * set_debugreg as Xen: DR4/DR5 are DR6/DR7 (the guest's CR4.DE is clear),
- * unknown registers -ENODEV, breakpoints on guest addresses only (-EPERM),
- * no bits above 31 in DR6/DR7 (-EINVAL), DR7's reserved bits cleared
- * quietly, general detect and I/O breakpoints refused (-EPERM).
+ * set_debugreg as Xen: DR4/DR5 are DR6/DR7 while the guest's CR4.DE is
+ * clear and do not exist (-ENODEV) while it is set, unknown registers
+ * -ENODEV, breakpoints on guest addresses only (-EPERM), no bits above 31
+ * in DR6/DR7 (-EINVAL), DR7's reserved bits cleared quietly, general detect
+ * refused (-EPERM).  I/O breakpoints need CR4.DE (else -EPERM): once any
+ * slot is enabled, every slot's type is checked, as Xen checks it.  Their
+ * enable bits are kept apart (dr7_emul) and never reach the CPU: hv
+ * matches them when it emulates the guest's in/out.
  */
 long do_set_debugreg(uint64_t reg, uint64_t value)
 {
     struct vcpu *v = current_vcpu();
-    if (reg == 4 || reg == 5)
+    if (reg == 4 || reg == 5) {
+        if (v->arch.cr4 & X86_CR4_DE)
+            return -ENODEV;
         reg += 2;
+    }
+    unsigned int io_enable = 0;
     switch (reg) {
     case 0:
     case 1:
@@ -164,12 +174,20 @@ long do_set_debugreg(uint64_t reg, uint64_t value)
     case 7:
         if (value >> 32)
             return -EINVAL;
+        value = (value & ~DR_CONTROL_IGNORED) | 0x400; /* bit 10 reads as one */
         if (value & DR_GENERAL_DETECT)
             return -EPERM;
-        for (unsigned int i = 0; i < 4; i++)
-            if ((value & (3UL << (i * 2))) && ((value >> (16 + i * 4)) & 3) == 2)
-                return -EPERM;
-        value = (value & ~DR_CONTROL_IGNORED) | 0x400; /* bit 10 reads as one */
+        if (value & DR7_ACTIVE_MASK) {
+            for (unsigned int i = 0; i < 4; i++) {
+                if (((value >> (16 + i * 4)) & 3) != DR_RW_IO)
+                    continue;
+                if (!(v->arch.cr4 & X86_CR4_DE))
+                    return -EPERM;
+                io_enable |= (unsigned int)value & (3u << (i * 2));
+            }
+        }
+        value &= ~(uint64_t)io_enable;
+        v->arch.dr7_emul = io_enable;
         break;
     default:
         return -ENODEV;
@@ -179,14 +197,43 @@ long do_set_debugreg(uint64_t reg, uint64_t value)
     return 0;
 }
 
-long do_get_debugreg(uint64_t reg)
+int pv_read_debugreg(unsigned int reg, uint64_t *value)
 {
     struct vcpu *v = current_vcpu();
-    if (reg == 4 || reg == 5)
+    if (reg == 4 || reg == 5) {
+        if (v->arch.cr4 & X86_CR4_DE)
+            return -ENODEV;
         reg += 2;
-    if (reg > 7)
+    }
+    if (reg > 7 || reg == 4 || reg == 5)
         return -ENODEV;
-    return (long)v->arch.debugreg[reg];
+    *value = v->arch.debugreg[reg] | (reg == 7 ? v->arch.dr7_emul : 0);
+    return 0;
+}
+
+long do_get_debugreg(uint64_t reg)
+{
+    uint64_t value;
+    if (reg > 7 || pv_read_debugreg((unsigned int)reg, &value))
+        return -ENODEV;
+    return (long)value;
+}
+
+unsigned int pv_io_breakpoints(const struct vcpu *v, unsigned int port, unsigned int bytes)
+{
+    if (!v->arch.dr7_emul || !(v->arch.cr4 & X86_CR4_DE))
+        return 0;
+    static const unsigned int width_of_len[4] = {1, 2, 8, 4};
+    unsigned int match = 0;
+    for (unsigned int i = 0; i < 4; i++) {
+        if (!(v->arch.dr7_emul & (3u << (i * 2))))
+            continue;
+        uint64_t start = v->arch.debugreg[i];
+        unsigned int width = width_of_len[(v->arch.debugreg[7] >> (18 + i * 4)) & 3];
+        if (start < port + bytes && start + width > port)
+            match |= 1u << i;
+    }
+    return match;
 }
 
 /*

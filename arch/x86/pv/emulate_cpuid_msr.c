@@ -1,9 +1,10 @@
 /*
- * The privileged operations of DESIGN §7 beyond port I/O: cpuid through the
- * forced-emulation prefix (ud2; "xen"; cpuid) with a Xen-like PV policy
- * and the hypervisor leaves 0x40000000-0x40000005, MSR reads and writes
- * (FS/GS bases emulated, PAT/APIC_BASE/EFER read as fixed values, unknown
- * MSRs #GP), and control-register reads.
+ * The privileged operations of DESIGN §7 beyond port I/O and control
+ * registers: cpuid through the forced-emulation prefix (ud2; "xen"; cpuid)
+ * with a Xen-like PV policy (XSAVE components and sizes included) and the
+ * hypervisor leaves 0x40000000-0x40000005, and MSR reads and writes
+ * (FS/GS bases and TSC_AUX emulated, PAT/APIC_BASE/EFER read as fixed
+ * values, unknown MSRs #GP).
  */
 #include <asm/pv.h>
 #include <asm/layout.h>
@@ -43,7 +44,9 @@ static unsigned int address_width(void)
     return bits;
 }
 
-static void pv_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void xstate_leaf(uint32_t sub, uint32_t r[4]);
+
+void pv_cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     r[0] = r[1] = r[2] = r[3] = 0;
     if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
@@ -90,10 +93,12 @@ static void pv_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
         r[0] = PV_EXT_MAX_LEAF;
         break;
     case 1:
-        r[2] = (r[2] & ~L1_ECX_HIDDEN) | (1u << 31); /* hypervisor present */
-        /* OSXSAVE: set wherever XSAVE exists, as a PV kernel sees it on Xen. */
-        r[2] = (r[2] & ~(1u << 27)) | ((r[2] & (1u << 26)) ? (1u << 27) : 0);
+        /* Hypervisor present; OSXSAVE is per vCPU (pv_emulate_forced_cpuid). */
+        r[2] = (r[2] & ~(L1_ECX_HIDDEN | (1u << 27))) | (1u << 31);
         r[3] &= ~L1_EDX_HIDDEN;
+        break;
+    case 0xd:
+        xstate_leaf(sub, r);
         break;
     case 7:
         if (sub == 0) {
@@ -110,21 +115,94 @@ static void pv_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
     }
 }
 
-bool pv_emulate_forced_cpuid(struct cpu_regs *regs)
+/*
+ * The XSAVE components a PV guest may enable, derived from the policy as
+ * Xen derives them (x87 and SSE; YMM with AVX; MPX's two, AVX-512's three
+ * and PKRU with their features, of which the PV policy hides MPX and PKU),
+ * and the size of a standard-form area holding them all.
+ */
+static uint64_t pv_xstates(uint32_t *size)
+{
+    uint32_t l1[4], l7[4];
+    pv_cpuid_policy(1, 0, l1);
+    pv_cpuid_policy(7, 0, l7);
+    *size = 0;
+    if (!(l1[2] & (1u << 26)))
+        return 0;
+    uint64_t states = 3;
+    if (l1[2] & (1u << 28))
+        states |= 1ULL << 2;
+    if (l7[1] & (1u << 14))
+        states |= 3ULL << 3;
+    if (l7[1] & (1u << 16))
+        states |= 7ULL << 5;
+    if (l7[2] & (1u << 3))
+        states |= 1ULL << 9;
+    *size = 576; /* legacy region and header */
+    for (unsigned int i = 2; i < 63; i++) {
+        uint32_t a, b, c, d;
+        if (!(states & (1ULL << i)))
+            continue;
+        cpuid_count(0xd, i, &a, &b, &c, &d);
+        if (a + b > *size)
+            *size = a + b;
+    }
+    return states;
+}
+
+/* Leaf 0xd: the policy's components; the current size (EBX of subleaves 0
+ * and 1) comes from the CPU, which has the vCPU's XCR0 loaded. */
+static void xstate_leaf(uint32_t sub, uint32_t r[4])
+{
+    uint32_t size;
+    uint64_t states = pv_xstates(&size);
+    if (!states) {
+        r[0] = r[1] = r[2] = r[3] = 0;
+    } else if (sub == 0) {
+        r[0] = (uint32_t)states;
+        r[2] = size;
+        r[3] = (uint32_t)(states >> 32);
+    } else if (sub == 1) {
+        r[0] &= 7; /* XSAVEOPT, XSAVEC, XGETBV1: XSAVES is not for PV guests */
+        if (!(r[0] & 2))
+            r[1] = 0;
+        r[2] = r[3] = 0;
+    } else if (sub < 63 && (states & (1ULL << sub))) {
+        r[2] &= 2; /* alignment; none of these is a supervisor state */
+        r[3] = 0;
+    } else {
+        r[0] = r[1] = r[2] = r[3] = 0;
+    }
+}
+
+enum pv_emulation pv_emulate_forced_cpuid(struct cpu_regs *regs)
 {
     static const uint8_t prefix[] = {0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2};
     uint8_t insn[sizeof(prefix)];
     if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||
         __builtin_memcmp(insn, prefix, sizeof(prefix)))
-        return false;
+        return PV_EMUL_NONE;
     uint32_t r[4];
-    pv_cpuid((uint32_t)regs->rax, (uint32_t)regs->rcx, r);
+    pv_cpuid_policy((uint32_t)regs->rax, (uint32_t)regs->rcx, r);
+    if ((uint32_t)regs->rax == 1) {
+        /* OSXSAVE: the vCPU's CR4.OSXSAVE; and hv's to its kernel, which
+         * Linux has come to rely on (Xen keeps this leak for that reason). */
+        struct vcpu *v = current_vcpu();
+        if ((v->arch.cr4 & X86_CR4_OSXSAVE) ||
+            ((r[2] & (1u << 26)) && v->arch.kernel_mode && (read_cr4() & X86_CR4_OSXSAVE)))
+            r[2] |= 1u << 27;
+    }
     regs->rax = r[0];
     regs->rbx = r[1];
     regs->rcx = r[2];
     regs->rdx = r[3];
     regs->rip += sizeof(prefix);
-    return true;
+    /* Single-stepping over it traps after it, as over a real instruction. */
+    if (regs->rflags & X86_EFLAGS_TF) {
+        current_vcpu()->arch.debugreg[6] |= 0xffff4ff0UL; /* BS, reserved ones */
+        return PV_EMUL_DEBUG_TRAP;
+    }
+    return PV_EMUL_DONE;
 }
 
 /* rdmsr/wrmsr; false means #GP. */
@@ -152,6 +230,13 @@ bool pv_emulate_msr(struct cpu_regs *regs, bool write)
         }
         result = rdmsr(msr);
         break;
+    case MSR_TSC_AUX:
+        if (!pv_tsc_aux_msr(write, &value))
+            return false;
+        if (write)
+            return true;
+        result = value;
+        break;
     case MSR_PAT:
         result = 0x050100070406ULL; /* Xen's PAT, which every PV guest sees */
         break;
@@ -169,27 +254,4 @@ bool pv_emulate_msr(struct cpu_regs *regs, bool write)
     regs->rax = (uint32_t)result;
     regs->rdx = result >> 32;
     return true;
-}
-
-/* mov from a control register; false means #GP. */
-bool pv_emulate_cr_read(struct cpu_regs *regs, unsigned int cr, uint64_t *value)
-{
-    struct vcpu *v = current_vcpu();
-    switch (cr) {
-    case 0:
-        *value = X86_CR0_PG | X86_CR0_AM | X86_CR0_WP | X86_CR0_NE | (1u << 4) /* ET */ |
-                 X86_CR0_MP | X86_CR0_PE | (v->arch.fpu_ts ? X86_CR0_TS : 0);
-        return true;
-    case 2:
-        *value = pv_vcpu_info(v)->arch.cr2;
-        return true;
-    case 3:
-        *value = (v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user)
-                 << PAGE_SHIFT;
-        return true;
-    case 4:
-        *value = X86_CR4_PAE | (1u << 6) /* MCE */ | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-        return true;
-    }
-    return false;
 }

@@ -1,10 +1,12 @@
 /*
- * Emulation of the privileged instructions a PV kernel executes at CPL 3
- * and that fault with #GP (DESIGN §7): in/out, checked against the vCPU's
- * virtual IOPL or its I/O bitmap, then carried out by io_ports.c; cli/sti, which are
- * no-ops with enough IOPL (events are masked through vcpu_info only);
- * MSRs, control and debug registers (emulate_cpuid_msr.c, cpu_state.c);
- * xsetbv, #UD while the kernel has not set its virtual CR4.OSXSAVE.
+ * Decoding of the privileged instructions a PV kernel executes at CPL 3
+ * and that fault with #GP(0) (DESIGN §7), as Xen's list: in/out, checked
+ * against the vCPU's virtual IOPL or its I/O bitmap, then carried out by
+ * io_ports.c (with emulated I/O breakpoints); cli/sti, no-ops with enough
+ * IOPL (events are masked through vcpu_info only); clts, wbinvd; MSRs
+ * (emulate_cpuid_msr.c); control registers, xsetbv and rdtsc/rdtscp under
+ * CR4.TSD (control_regs.c); debug registers (cpu_state.c).  A single-step
+ * trap follows an emulated instruction as it would follow a real one.
  * Anything else (hlt included) is left to fault.  The instruction bytes
  * come from guest memory and are decoded defensively.
  */
@@ -12,6 +14,9 @@
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <x86/exceptions.h>
+#include <asm/processor-flags.h>
+#include <hv/errno.h>
+#include <hv/hypercall.h>
 
 #define MAX_INSN_LEN 15
 
@@ -57,18 +62,125 @@ static void set_result(struct cpu_regs *r, unsigned int bytes, uint32_t v)
     }
 }
 
-bool pv_emulate_privileged_op(struct cpu_regs *r)
+static uint64_t *gpr(struct cpu_regs *r, unsigned int n)
+{
+    uint64_t *const regs[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+                                &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+                                &r->r12, &r->r13, &r->r14, &r->r15};
+    return regs[n & 15];
+}
+
+static enum pv_emulation fault(struct cpu_regs *r, unsigned int vector)
+{
+    r->vector = vector;
+    r->error_code = 0;
+    return PV_EMUL_FAULT;
+}
+
+/* May d flush caches (wbinvd)?  As Xen: a domain with I/O ports of its own. */
+static bool cache_flush_permitted(const struct domain *d)
+{
+    for (unsigned int i = 0; i < sizeof(d->arch.ioport_allowed); i++)
+        if (d->arch.ioport_allowed[i])
+            return true;
+    return false;
+}
+
+/* The instructions after 0x0f; i indexes the byte after it. */
+static enum pv_emulation two_byte_op(struct cpu_regs *r, const uint8_t *insn, size_t len, size_t i,
+                                     uint8_t rex, bool simd_prefix)
+{
+    struct vcpu *v = current_vcpu();
+    uint8_t op2 = insn[i++];
+    bool kernel = v->arch.kernel_mode;
+    switch (op2) {
+    case 0x01: /* group 7: xsetbv and rdtscp */
+        if (i >= len)
+            return PV_EMUL_NONE;
+        if (insn[i] == 0xd1) {
+            /* As the CPU with the vCPU's CR4: #UD without OSXSAVE (or with
+             * a 66/f2/f3 prefix), #GP outside the kernel or for a bad value. */
+            if (simd_prefix || !(v->arch.cr4 & X86_CR4_OSXSAVE))
+                return fault(r, X86_EXC_UD);
+            if (!kernel || !pv_emulate_xsetbv((uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax))
+                return PV_EMUL_NONE;
+        } else if (insn[i] == 0xf9) { /* rdtscp with CR4.TSD */
+            if (!pv_emulate_rdtsc(r, true))
+                return PV_EMUL_NONE;
+        } else {
+            return PV_EMUL_NONE;
+        }
+        r->rip += i + 1;
+        return PV_EMUL_DONE;
+    case 0x06: /* clts: as fpu_taskswitch(0) */
+        if (!kernel)
+            return PV_EMUL_NONE;
+        do_fpu_taskswitch(0);
+        break;
+    case 0x09: /* wbinvd: carried out for a domain with I/O, else ignored */
+        if (!kernel)
+            return PV_EMUL_NONE;
+        if (cache_flush_permitted(v->domain))
+            __asm__ __volatile__("wbinvd" ::: "memory");
+        break;
+    case 0x20: /* mov %crN, reg */
+    case 0x22: /* mov reg, %crN */
+    case 0x21: /* mov %drN, reg */
+    case 0x23: /* mov reg, %drN */ {
+        if (i >= len)
+            return PV_EMUL_NONE;
+        /* The CPU ignores ModRM.mod here: r/m always names a register. */
+        unsigned int creg = ((insn[i] >> 3) & 7) + ((rex & 4) ? 8 : 0);
+        uint64_t *reg = gpr(r, (insn[i] & 7) + ((rex & 1) ? 8 : 0));
+        if (!kernel)
+            return PV_EMUL_NONE;
+        if (op2 == 0x20 && !pv_emulate_cr_read(creg, reg))
+            return PV_EMUL_NONE;
+        if (op2 == 0x22 && !pv_emulate_cr_write(creg, *reg))
+            return PV_EMUL_NONE;
+        if (op2 == 0x21 || op2 == 0x23) {
+            /* Through get/set_debugreg's rules: a register that does not
+             * exist (DR8-15, DR4/5 with CR4.DE) is #UD, a bad value #GP. */
+            int rc = op2 == 0x21 ? pv_read_debugreg(creg, reg) : (int)do_set_debugreg(creg, *reg);
+            if (rc == -ENODEV)
+                return fault(r, X86_EXC_UD);
+            if (rc)
+                return PV_EMUL_NONE;
+        }
+        i++;
+        break;
+    }
+    case 0x30: /* wrmsr */
+    case 0x32: /* rdmsr */
+        if (!kernel || !pv_emulate_msr(r, op2 == 0x30))
+            return PV_EMUL_NONE;
+        break;
+    case 0x31: /* rdtsc with CR4.TSD */
+        if (!pv_emulate_rdtsc(r, false))
+            return PV_EMUL_NONE;
+        break;
+    default:
+        return PV_EMUL_NONE;
+    }
+    r->rip += i;
+    return PV_EMUL_DONE;
+}
+
+/* *stepped: whether a single-step trap follows the instruction (see below). */
+static enum pv_emulation emulate(struct cpu_regs *r, unsigned int *breakpoints, bool *stepped)
 {
     struct vcpu *v = current_vcpu();
     uint8_t insn[MAX_INSN_LEN];
     size_t len = fetch_insn(r->rip, insn), i = 0;
-    bool opsize16 = false;
+    bool opsize16 = false, simd_prefix = false;
 
     /* Prefixes: operand size matters; REX and segment overrides do not here. */
     uint8_t rex = 0;
     for (; i < len; i++) {
         if (insn[i] == 0x66)
             opsize16 = true;
+        else if (insn[i] == 0xf2 || insn[i] == 0xf3)
+            simd_prefix = true;
         else if ((insn[i] & 0xf0) == 0x40)
             rex = insn[i];
         else if (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 || insn[i] == 0x36 ||
@@ -78,88 +190,27 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
             break;
     }
     if (i >= len)
-        return false;
+        return PV_EMUL_NONE;
 
     uint8_t op = insn[i++];
     unsigned int port, bytes;
     bool in;
-    if (op == 0x0f && i < len) {
-        uint8_t op2 = insn[i++];
-        if (op2 == 0x30 || op2 == 0x32) { /* wrmsr, rdmsr */
-            if (!v->arch.kernel_mode || !pv_emulate_msr(r, op2 == 0x30))
-                return false;
-            r->rip += i;
-            return true;
-        }
-        if (op2 == 0x01 && i < len && insn[i] == 0xd1 && v->arch.kernel_mode) {
-            /* xsetbv: Xen emulates it only with the kernel's virtual CR4.OSXSAVE
-             * set, by a CR4 write hv does not emulate yet; until then #UD, as on
-             * a CPU with OSXSAVE clear.  (From user mode: the #GP as it is.) */
-            r->vector = X86_EXC_UD;
-            r->error_code = 0;
-            return false;
-        }
-        if (op2 == 0x06) { /* clts: as fpu_taskswitch(0) */
-            if (!v->arch.kernel_mode)
-                return false;
-            do_fpu_taskswitch(0);
-            r->rip += i;
-            return true;
-        }
-        if ((op2 == 0x21 || op2 == 0x23) && i < len && (insn[i] >> 6) == 3) {
-            /* mov %drN, reg / mov reg, %drN: through get/set_debugreg's rules */
-            unsigned int dr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
-            if (rex & 1)
-                reg += 8;
-            if (rex & 4)
-                dr += 8; /* DR8-15 do not exist: -ENODEV below, so a fault */
-            uint64_t *const gprs[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-                                        &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-                                        &r->r12, &r->r13, &r->r14, &r->r15};
-            if (!v->arch.kernel_mode)
-                return false;
-            if (op2 == 0x21) {
-                long value = do_get_debugreg(dr);
-                if (value < 0 && value >= -4095)
-                    return false;
-                *gprs[reg] = (uint64_t)value;
-            } else if (do_set_debugreg(dr, *gprs[reg])) {
-                return false;
-            }
-            r->rip += i + 1;
-            return true;
-        }
-        if (op2 == 0x20 && i < len && (insn[i] >> 6) == 3) { /* mov %crN, reg */
-            unsigned int cr = (insn[i] >> 3) & 7, reg = insn[i] & 7;
-            if (rex & 4)
-                cr += 8;
-            if (rex & 1)
-                reg += 8;
-            uint64_t value;
-            if (!v->arch.kernel_mode || !pv_emulate_cr_read(r, cr, &value))
-                return false;
-            uint64_t *const regs64[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-                                          &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-                                          &r->r12, &r->r13, &r->r14, &r->r15};
-            *regs64[reg] = value;
-            r->rip += i + 1;
-            return true;
-        }
-        return false;
-    }
+    if (op == 0x0f)
+        return i < len ? two_byte_op(r, insn, len, i, rex, simd_prefix || opsize16) : PV_EMUL_NONE;
     switch (op) {
     case 0xfa: /* cli */
     case 0xfb: /* sti */
         if (!iopl_ok(v))
-            return false;
+            return PV_EMUL_NONE;
+        *stepped = false;
         r->rip += i;
-        return true;
+        return PV_EMUL_DONE;
     case 0xe4:
     case 0xe5:
     case 0xe6:
     case 0xe7:
         if (i >= len)
-            return false;
+            return PV_EMUL_NONE;
         port = insn[i++];
         break;
     case 0xec:
@@ -169,17 +220,42 @@ bool pv_emulate_privileged_op(struct cpu_regs *r)
         port = (uint16_t)r->rdx;
         break;
     default:
-        return false;
+        return PV_EMUL_NONE;
     }
     in = !(op & 2);
     bytes = (op & 1) ? (opsize16 ? 2 : 4) : 1;
     if (!iopl_ok(v) && !guest_bitmap_allows(v, port, bytes))
-        return false;
+        return PV_EMUL_NONE;
 
+    *breakpoints = pv_io_breakpoints(v, port, bytes);
+    *stepped = !pv_io_direct(v->domain, port, bytes);
     if (in)
         set_result(r, bytes, pv_io_read(v->domain, port, bytes));
     else
         pv_io_write(v->domain, port, bytes, (uint32_t)r->rax);
     r->rip += i;
-    return true;
+    return PV_EMUL_DONE;
+}
+
+#define DR_STEP                0x4000
+#define DR_STATUS_RESERVED_ONE 0xffff0ff0UL
+
+enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *r)
+{
+    unsigned int breakpoints = 0;
+    bool stepped = true;
+    enum pv_emulation result = emulate(r, &breakpoints, &stepped);
+    if (result != PV_EMUL_DONE)
+        return result;
+    /* As after the instruction on the CPU: a single-step trap, and the I/O
+     * breakpoints it hit, reported together in DR6.  Xen 4.17 raises no
+     * single-step trap after cli/sti or a port access it passes straight to
+     * the hardware (its emulator finishes those early): the guest's trap
+     * comes after the next instruction instead, as seen on Xen. */
+    if ((r->rflags & X86_EFLAGS_TF) && stepped)
+        breakpoints |= DR_STEP;
+    if (!breakpoints)
+        return PV_EMUL_DONE;
+    current_vcpu()->arch.debugreg[6] |= breakpoints | DR_STATUS_RESERVED_ONE;
+    return PV_EMUL_DEBUG_TRAP;
 }

@@ -48,6 +48,11 @@ static bool direct_access_ok(const struct domain *d, unsigned int port, unsigned
     return ports_permitted(d, port, port + bytes - 1);
 }
 
+bool pv_io_direct(const struct domain *d, unsigned int port, unsigned int bytes)
+{
+    return direct_access_ok(d, port, bytes);
+}
+
 static uint32_t hw_in(unsigned int port, unsigned int bytes)
 {
     uint16_t p = (uint16_t)port;

@@ -558,6 +558,11 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
     return 0;
 }
 
+int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn)
+{
+    return new_baseptr(v, mfn, false);
+}
+
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();

@@ -158,7 +158,20 @@ void pv_guest_exception(struct cpu_regs *regs)
         /* Cannot happen: guest mode without a current vCPU. */
         panic("exception %lu from guest mode with no vCPU", regs->vector);
     }
-    if (regs->vector == 13 && regs->error_code == 0 && pv_emulate_privileged_op(regs)) {
+    enum pv_emulation emulated = PV_EMUL_NONE;
+    if (regs->vector == 13 && regs->error_code == 0)
+        emulated = pv_emulate_privileged_op(regs);
+    else if (regs->vector == 6)
+        emulated = pv_emulate_forced_cpuid(regs);
+    if (emulated == PV_EMUL_DONE) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    if (emulated == PV_EMUL_DEBUG_TRAP) {
+        /* The #DB trap after an emulated instruction (DR6 already says why). */
+        struct cpu_regs at_trap = *regs;
+        if (!pv_inject_exception(regs, 1, 0) || !return_frame_loads(regs))
+            crash_guest(v, &at_trap, "debug trap with no usable handler");
         pv_before_return_to_guest(regs);
         return;
     }
@@ -168,10 +181,6 @@ void pv_guest_exception(struct cpu_regs *regs)
     }
     if (regs->vector == 1)
         pv_record_debug_status();
-    if (regs->vector == 6 && pv_emulate_forced_cpuid(regs)) {
-        pv_before_return_to_guest(regs);
-        return;
-    }
     /* The CPU reading the guest's LDT through hv's window: map the page, or
      * give the guest the fault its own read would have raised. */
     uint64_t va = regs->vector == 14 ? read_cr2() : 0;
@@ -249,6 +258,8 @@ static void start_current_vcpu(void)
     v->running = true;
     v->processor = this_cpu_id();
     pv_init_debugregs(v);
+    pv_init_control_regs(v);
+    pv_load_control_regs(v);
     pv_load_gdt(v);
     pv_load_ldt(v);
     pv_update_wallclock(v->domain);

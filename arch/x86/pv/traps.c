@@ -118,6 +118,7 @@ static bool inject(struct cpu_regs *regs, unsigned int vector, uint32_t error_co
         return false;
     }
     if (vector == 14) {
+        v->arch.cr2 = cr2;
         pv_vcpu_info(v)->arch.cr2 = cr2;
         /* As Xen: the user bit says which of the guest's modes faulted (an
          * implicit supervisor read of a descriptor table from user mode too). */

@@ -23,7 +23,13 @@ struct arch_vcpu {
     bool failsafe_callback_masks, syscall_callback_masks, syscall32_callback_masks;
     vcpu_info_t *vcpu_info; /* VCPUOP_register_vcpu_info; NULL: shared_info's slot */
     bool fpu_ts;            /* the guest's virtual CR0.TS (fpu_taskswitch) */
-    uint64_t debugreg[8];   /* set_debugreg */
+    uint64_t cr2;           /* the guest's CR2: its last #PF address or `mov` to CR2 */
+    uint64_t cr4;           /* the guest's view of CR4 (pv_fixup_guest_cr4) */
+    uint64_t xcr0;          /* set by its xsetbv; 0 until then (x87+SSE loaded) */
+    uint64_t xcr0_accum;    /* every component ever enabled */
+    uint32_t tsc_aux;       /* MSR_TSC_AUX, loaded while the vCPU runs */
+    uint64_t debugreg[8];   /* set_debugreg; DR7 without the emulated I/O enables */
+    unsigned int dr7_emul;  /* DR7 enable bits of I/O breakpoints (CR4.DE), emulated */
     uint64_t iobmp;         /* PHYSDEVOP_set_iobitmap: guest address, 0 if none */
     uint32_t iobmp_limit;   /* ports it covers */
     uint64_t vcpu_info_mfn;

@@ -11,8 +11,11 @@
 #define X86_CR0_AM (1 << 18)
 #define X86_CR0_PG (1 << 31)
 
+#define X86_CR4_TSD        (1 << 2)
+#define X86_CR4_DE         (1 << 3)
 #define X86_CR4_PSE        (1 << 4)
 #define X86_CR4_PAE        (1 << 5)
+#define X86_CR4_MCE        (1 << 6)
 #define X86_CR4_PGE        (1 << 7)
 #define X86_CR4_OSFXSR     (1 << 9)
 #define X86_CR4_OSXMMEXCPT (1 << 10)
@@ -30,6 +33,7 @@
 #define MSR_GS_BASE        0xc0000101
 #define MSR_SHADOW_GS_BASE 0xc0000102
 #define MSR_APIC_BASE      0x0000001b
+#define MSR_TSC_AUX        0xc0000103
 
 #define X86_EFLAGS_TF   (1 << 8)
 #define X86_EFLAGS_IF   (1 << 9)

@@ -29,20 +29,37 @@ void pv_guest_int80(struct cpu_regs *regs);
 void pv_before_return_to_guest(struct cpu_regs *regs);
 /* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
 void pv_start_vcpu(struct vcpu *v) __noreturn;
-/* Emulates the privileged instruction at regs->rip; true if done.  False
- * leaves the fault for the guest: the #GP taken, or the vector and error code
- * it rewrote in regs (xsetbv is #UD). */
-bool pv_emulate_privileged_op(struct cpu_regs *regs);
+/* Emulates the privileged instruction at regs->rip after its #GP(0). */
+enum pv_emulation {
+    PV_EMUL_NONE,       /* not emulated: the #GP stands */
+    PV_EMUL_DONE,       /* done, RIP past it */
+    PV_EMUL_FAULT,      /* the guest gets regs->vector and regs->error_code instead */
+    PV_EMUL_DEBUG_TRAP, /* done, then a #DB trap (an I/O breakpoint matched; DR6 set) */
+};
+enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *regs);
 /* arch/x86/pv/iomem.c: may d map I/O memory frame mfn, and how? */
 enum iomem_access { IOMEM_DENIED, IOMEM_READ_ONLY, IOMEM_READ_WRITE };
 enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn);
 /* arch/x86/pv/io_ports.c: an in/out that passed its privilege checks. */
 uint32_t pv_io_read(struct domain *d, unsigned int port, unsigned int bytes);
 void pv_io_write(struct domain *d, unsigned int port, unsigned int bytes, uint32_t data);
+/* Does such an access go straight to the hardware port? */
+bool pv_io_direct(const struct domain *d, unsigned int port, unsigned int bytes);
 /* arch/x86/pv/emulate_cpuid_msr.c */
-bool pv_emulate_forced_cpuid(struct cpu_regs *regs);
+enum pv_emulation pv_emulate_forced_cpuid(struct cpu_regs *regs);
 bool pv_emulate_msr(struct cpu_regs *regs, bool write);
-bool pv_emulate_cr_read(struct cpu_regs *regs, unsigned int cr, uint64_t *value);
+/* The PV CPUID policy, without the per-vCPU bits (OSXSAVE). */
+void pv_cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* arch/x86/pv/control_regs.c: CR0/2/3/4 and XCR0 of the current vCPU;
+ * false means #GP. */
+void pv_init_control_regs(struct vcpu *v);
+/* Loads v's CR4 bits, XCR0 and TSC_AUX into this CPU. */
+void pv_load_control_regs(struct vcpu *v);
+bool pv_emulate_cr_read(unsigned int cr, uint64_t *value);
+bool pv_emulate_cr_write(unsigned int cr, uint64_t value);
+bool pv_emulate_xsetbv(uint32_t index, uint64_t value);
+bool pv_emulate_rdtsc(struct cpu_regs *regs, bool rdtscp);
+bool pv_tsc_aux_msr(bool write, uint64_t *value);
 
 /* arch/x86/pv/traps.c */
 long do_set_trap_table(uint64_t traps);
@@ -84,10 +101,14 @@ long do_stack_switch(uint64_t ss, uint64_t sp);
 long do_fpu_taskswitch(uint64_t set);
 long do_set_debugreg(uint64_t reg, uint64_t value);
 long do_get_debugreg(uint64_t reg);
+/* DRn as the guest reads it; -ENODEV for one that does not exist. */
+int pv_read_debugreg(unsigned int reg, uint64_t *value);
 bool pv_handle_nm(struct cpu_regs *regs);
 void pv_record_debug_status(void);
 bool pv_debug_trap_in_hv(void);
 void pv_init_debugregs(struct vcpu *v);
+/* An in/out of bytes at port: the I/O breakpoints (CR4.DE) it matches, as DR6 bits. */
+unsigned int pv_io_breakpoints(const struct vcpu *v, unsigned int port, unsigned int bytes);
 /* arch/x86/pv/mm.c: references on frames of d (type PGT_*; 0 or -EINVAL/-EBUSY). */
 int pv_get_page_and_type(uint64_t mfn, uint64_t type, struct domain *d);
 void pv_put_page_and_type(uint64_t mfn);
@@ -131,6 +152,8 @@ bool pv_ldt_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault);
 bool pv_kernel_mapped_frame(const struct vcpu *v, uint64_t va, uint64_t *mfn);
 /* arch/x86/pv/traps.c: a #PF at cr2 for the guest (user bit as Xen sets it). */
 bool pv_inject_page_fault(struct cpu_regs *regs, uint64_t cr2, uint32_t error_code);
+/* arch/x86/pv/mm.c: v's kernel page table becomes mfn (MMUEXT_NEW_BASEPTR). */
+int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 
