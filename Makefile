@@ -64,6 +64,7 @@ endef
 $(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
 $(eval $(call pv_kernel,conformance/start-of-day-hypercall-page,tests/conformance/start_of_day.c tests/conformance/hypercall_page_note.S))
 $(eval $(call pv_kernel,conformance/start-of-day-mod-pfn,tests/conformance/start_of_day.c tests/conformance/mod_start_pfn_note.S))
+$(eval $(call pv_kernel,conformance/start-of-day-init-p2m,tests/conformance/start_of_day.c tests/conformance/init_p2m_note.S))
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
 $(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/conformance/priv_ops_cases.S))
@@ -78,6 +79,8 @@ $(eval $(call pv_kernel,conformance/control-regs,tests/conformance/control_regs.
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))
+$(eval $(call pv_kernel,kernels/bad-init-p2m,tests/kernels/crash_ud2.c tests/kernels/bad_init_p2m_note.S))
+$(eval $(call pv_kernel,kernels/hv-range-init-p2m,tests/kernels/crash_ud2.c tests/kernels/hv_range_init_p2m_note.S))
 
 pv-kernels: $(PV_KERNELS)
 .PHONY: pv-kernels

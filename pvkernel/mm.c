@@ -176,9 +176,10 @@ void *mm_map_pfn(unsigned long pfn, uint64_t flags)
 long mm_init(void)
 {
     initial_pages = mm_initial_pages();
-    /* Pages before first_p2m_pfn may hold an unmapped initrd: spare ones start after. */
-    next_spare_pfn =
-        start_info->first_p2m_pfn > initial_pages ? start_info->first_p2m_pfn : initial_pages;
+    /* Pages before first_p2m_pfn may hold an unmapped initrd, and a P2M placed
+     * by INIT_P2M has the nr_p2m_frames after it: spare ones start after both. */
+    unsigned long after_p2m = start_info->first_p2m_pfn + start_info->nr_p2m_frames;
+    next_spare_pfn = after_p2m > initial_pages ? after_p2m : initial_pages;
 
     /* The start-of-day pieces end with the page tables and one stack page. */
     unsigned long used =

@@ -8,6 +8,7 @@
 #include <pvkernel/hypercall.h>
 #include <pvkernel/mm.h>
 #include <pvkernel/test.h>
+#include <stdio.h>
 #include <string.h>
 
 extern char __kernel_end[];
@@ -26,10 +27,19 @@ static unsigned long fnv1a(const unsigned char *p, unsigned long len)
     return h;
 }
 
+/* mm_init() once (it unmaps the free-VA window). */
+static long mm_ready(void)
+{
+    static long rc = 1;
+    if (rc == 1)
+        rc = mm_init();
+    return rc;
+}
+
 /* The same hash over an initrd the builder left unmapped (MOD_START_PFN), a page at a time. */
 static long fnv1a_of_pfns(unsigned long pfn, unsigned long len, unsigned long *hash)
 {
-    long rc = mm_init();
+    long rc = mm_ready();
     unsigned long va = rc ? 0 : mm_alloc_va();
     if (!va)
         return rc ? rc : -XEN_ENOMEM;
@@ -44,6 +54,69 @@ static long fnv1a_of_pfns(unsigned long pfn, unsigned long len, unsigned long *h
     }
     *hash = h;
     return mm_unmap(va);
+}
+
+/* An entry as its flags and the pfn it points at: "0x67@pfn 0x1234". */
+static const char *entry_text(char *buf, size_t size, uint64_t e)
+{
+    snprintf(buf, size, "%#lx@pfn %#lx", PTE_FLAGS(e) & ~PTE_NX,
+             mfn_to_pfn((e & PTE_ADDR_MASK) >> PAGE_SHIFT));
+    return buf;
+}
+
+/* Entry `index` of the page-table page mfn, read through a read-only mapping. */
+static uint64_t table_entry(unsigned long mfn, unsigned int index)
+{
+    unsigned long va = mm_alloc_va();
+    if (!va || mm_map(va, mfn, PTE_P))
+        return ~0UL;
+    uint64_t e = ((const uint64_t *)va)[index];
+    mm_unmap(va);
+    return e;
+}
+
+/*
+ * A P2M placed by the INIT_P2M note (start-of-day-init-p2m): every entry
+ * agreeing with the M2P, and the page tables the builder made for it —
+ * each entry's flags and the pfn it points at, from the L4 down to the
+ * first and last pages of the table — and that those tables are page
+ * tables (a writable mapping refused).
+ */
+static void init_p2m_cases(const start_info_t *si)
+{
+    const unsigned long *p2m = (const unsigned long *)si->mfn_list;
+    unsigned long bad = 0, first_bad = 0;
+    for (unsigned long pfn = 0; pfn < si->nr_pages; pfn++)
+        if (mfn_to_pfn(p2m[pfn]) != pfn && !bad++)
+            first_bad = pfn;
+    test_result("init_p2m.consistent", bad == 0, bad ? "%lu bad from pfn %#lx" : "yes", bad,
+                first_bad);
+    if (mm_ready()) {
+        test_result("init_p2m.tables", false, "mm_init failed");
+        return;
+    }
+    unsigned long base = si->mfn_list, last = base + si->nr_pages * sizeof(unsigned long) - 1;
+    const uint64_t *l4 = mm_table(virt_to_mfn((const void *)si->pt_base));
+    uint64_t l4e = l4[pt_index(base, 4)];
+    uint64_t l3e = table_entry((l4e & PTE_ADDR_MASK) >> PAGE_SHIFT, pt_index(base, 3));
+    uint64_t l2e = table_entry((l3e & PTE_ADDR_MASK) >> PAGE_SHIFT, pt_index(base, 2));
+    unsigned long l1_mfn = (l2e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    uint64_t first = table_entry(l1_mfn, pt_index(base, 1));
+    char b4[48], b3[48], b2[48], b1[48];
+    test_result("init_p2m.tables", true, "l4e=%s l3e=%s l2e=%s l1e=%s",
+                entry_text(b4, sizeof(b4), l4e), entry_text(b3, sizeof(b3), l3e),
+                entry_text(b2, sizeof(b2), l2e), entry_text(b1, sizeof(b1), first));
+    /* The last page: through the same L2 when the table is under 2 MB. */
+    if (pt_index(last, 2) == pt_index(base, 2) && pt_index(last, 3) == pt_index(base, 3))
+        test_result("init_p2m.last_page", true, "l1e=%s",
+                    entry_text(b1, sizeof(b1), table_entry(l1_mfn, pt_index(last, 1))));
+    else
+        test_result("init_p2m.last_page", true, "beyond the first L1");
+    unsigned long va = mm_alloc_va();
+    long rc = va ? mm_map(va, l1_mfn, PTE_P | PTE_RW) : -1;
+    test_result("init_p2m.l1_map_writable", rc != 0, "%ld", rc);
+    if (rc == 0)
+        mm_unmap(va);
 }
 
 /* Present only in the copy linked with hypercall_page_note.S. */
@@ -81,7 +154,10 @@ int kernel_main(void)
     test_result("start_info.console.dom0.info_size", true, "%#x", si->console.dom0.info_size);
     test_result("start_info.pt_base.pfn", si->pt_base > VIRT_BASE, "%#lx", pfn_of(si->pt_base));
     test_result("start_info.nr_pt_frames", si->nr_pt_frames > 0, "%lu", si->nr_pt_frames);
-    test_result("start_info.mfn_list.pfn", si->mfn_list > VIRT_BASE, "%#lx", pfn_of(si->mfn_list));
+    if (si->mfn_list >= VIRT_BASE)
+        test_result("start_info.mfn_list.pfn", true, "%#lx", pfn_of(si->mfn_list));
+    else /* where the kernel's INIT_P2M note asked */
+        test_result("start_info.mfn_list", true, "%#lx", si->mfn_list);
     /* An initrd module: its place and every byte compared. */
     if (si->mod_start == 0) {
         TEST_EQ_UL("start_info.mod_len", si->mod_len, 0);
@@ -115,6 +191,8 @@ int kernel_main(void)
     test_result("start_info.cmd_line", true, "\"%.80s\"", (const char *)si->cmd_line);
     test_result("start_info.first_p2m_pfn", true, "%#lx", si->first_p2m_pfn);
     test_result("start_info.nr_p2m_frames", true, "%lu", si->nr_p2m_frames);
+    if (si->mfn_list < VIRT_BASE)
+        init_p2m_cases(si);
     test_result("layout.kernel_end.pfn", true, "%#lx",
                 pfn_of(((unsigned long)__kernel_end + 0xfff) & ~0xfffUL));
     return test_summary();

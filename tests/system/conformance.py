@@ -11,7 +11,7 @@ import harness
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "start-of-day-hypercall-page", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs"]
+KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on
@@ -27,7 +27,7 @@ SEND_LINE = r"^harness send ([0-9a-f]+)\s*$"
 # results must still equal Xen's for the same compressed module.
 GZIP_KERNELS = ["start-of-day"]
 # Kernels also booted with an initrd module, compared with Xen the same way.
-INITRD_KERNELS = ["start-of-day", "start-of-day-mod-pfn"]
+INITRD_KERNELS = ["start-of-day", "start-of-day-mod-pfn", "start-of-day-init-p2m"]
 
 
 def kernel_image(name):

@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import re
 
 import harness
 from _hv import CONSOLE, SWITCH_TO_HV, SWITCHED
@@ -200,3 +201,34 @@ def _(t):
     """...and so does hv, with the same message, without writing there."""
     bad_hypercall_page(t, "hv", "hv")
 
+
+
+def refused_init_p2m(t, target, prefix, image_name, message):
+    image = kernel(image_name)
+    t.require_file(image, "make builds it")
+    vm = t.boot(target, cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
+    vm.expect(r"^\(%s\) %s" % (prefix, re.escape(message)))
+    if target == "hv":
+        vm.expect(r"^\(hv\) Could not set up DOM0 guest OS \(-22\)$")
+    else:
+        vm.expect(r"^\(XEN\) Reboot in five seconds|^\(XEN\) Manual reset required")
+    t.check("crash-ud2: about to" not in vm.output, "the kernel ran")
+
+
+@case("dom0/bad-init-p2m-xen")
+def _(t):
+    """Xen 4.17 refuses an INIT_P2M note over the initial mapping (a panic)..."""
+    refused_init_p2m(t, "xen", "XEN", "bad-init-p2m", "DOM0 P->M table overlaps initial mapping")
+
+
+@case("dom0/bad-init-p2m")
+def _(t):
+    """...and so does hv, in the same words, before building anything there."""
+    refused_init_p2m(t, "hv", "hv", "bad-init-p2m", "DOM0 P->M table overlaps initial mapping")
+
+
+@case("dom0/hv-range-init-p2m")
+def _(t):
+    """An INIT_P2M note in hv's own range: refused (Xen, trusting its dom0,
+    would write the table into its own page tables)."""
+    refused_init_p2m(t, "hv", "hv", "hv-range-init-p2m", "DOM0 P->M table overlaps hv's range")

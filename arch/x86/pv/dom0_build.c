@@ -2,7 +2,8 @@
  * Building the hardware domain (dom0) from its boot modules, as Xen's PV
  * dom0 builder lays it out (DESIGN §7): the kernel (ELF with Xen notes),
  * the initrd (mapped unless the kernel has MOD_START_PFN), the P2M table
- * (unless the kernel has INIT_P2M), start_info with the VGA console info,
+ * (or, with INIT_P2M, at the note's address outside the initial mapping, on
+ * pages and tables of its own), start_info with the VGA console info,
  * the bootstrap page tables (read-only, the L4 pinned), one stack page, and
  * padding to the next 4 MiB with at least 512 KiB; start_info fields and the
  * first vCPU's registers as Xen sets them.
@@ -67,7 +68,8 @@ integer_param("dom0_max_vcpus", opt_dom0_max_vcpus);
 #define _PAGE_GUEST_KERNEL (1ULL << 52)
 #define L1_PROT                                                                                    \
     (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER | _PAGE_GUEST_KERNEL)
-#define LN_PROT (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
+#define LN_PROT       (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
+#define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
 struct layout {
     uint64_t v_start, v_end;
@@ -92,6 +94,7 @@ struct builder {
     uint64_t nr_pages;
     uint64_t *p2m; /* pfn -> mfn */
     uint64_t virt_offset;
+    uint64_t nr_p2m_frames; /* pages of a P2M placed by INIT_P2M, with its tables */
 };
 
 static uint64_t round_pgup(uint64_t x)
@@ -291,7 +294,7 @@ static void build_page_tables(struct builder *b)
                 *e = (mfn << PAGE_SHIFT) | LN_PROT;
                 take_type(mfn, level == 4 ? PGT_l3 : level == 3 ? PGT_l2 : PGT_l1);
             }
-            table = __va(*e & 0x000ffffffffff000ULL);
+            table = __va(*e & PTE_ADDR_MASK);
         }
         uint64_t mfn = mfn_of_va(b, va);
         uint64_t flags = L1_PROT;
@@ -312,6 +315,77 @@ static void build_page_tables(struct builder *b)
     b->d->vcpus[0]->arch.guest_table = l4_mfn;
 }
 
+/* hv's view of the guest page at va through the page tables from l4 (all present). */
+static void *table_walk(const uint64_t *l4, uint64_t va)
+{
+    const uint64_t *table = l4;
+    for (unsigned int level = 4; level > 1; level--)
+        table = __va(table[(va >> (12 + 9 * (level - 1))) & 511] & PTE_ADDR_MASK);
+    return (char *)__va(table[(va >> 12) & 511] & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
+}
+
+/*
+ * Why the P2M of an INIT_P2M kernel cannot go at [base, end), or NULL if it
+ * can: as Xen, not over the initial mapping; and, where Xen trusts its dom0,
+ * within one canonical half and clear of hv's slots.
+ */
+static const char *p2m_range_problem(const struct layout *l, uint64_t base, uint64_t end)
+{
+    if (end <= base || !is_canonical_address(base) || !is_canonical_address(end - 1) ||
+        ((int64_t)base < 0) != ((int64_t)(end - 1) < 0))
+        return "DOM0 P->M table is not in one canonical half";
+    if (base <= HV_RESERVED_LAST && end > HV_RESERVED_START)
+        return "DOM0 P->M table overlaps hv's range";
+    if (l->v_start <= end && base <= l->v_end)
+        return "DOM0 P->M table overlaps initial mapping"; /* Xen's words */
+    return NULL;
+}
+
+/*
+ * Xen's setup_pv_physmap, for a kernel with an INIT_P2M note: the P2M at the
+ * note's address, outside the initial mapping, on the pfns from first_p2m_pfn
+ * on, each new page table taking the pfn before the first page it maps, as
+ * Xen allocates them.  The tables are mapped nowhere in the guest.  (Xen maps
+ * a P2M of 2 MB or more with superpages, so for a dom0 of 1 GB or more it
+ * numbers these pfns differently; hv always uses 4 KB pages.)  Returns the
+ * frames used; 0 if nr_pages ran out.
+ */
+static uint64_t map_p2m_at_note(struct builder *b, uint64_t base)
+{
+    uint64_t end = base + b->nr_pages * sizeof(uint64_t);
+    uint64_t *l4 = __va(b->d->vcpus[0]->arch.guest_table << PAGE_SHIFT);
+    uint64_t pfn = b->l.first_p2m_pfn;
+    for (uint64_t va = base & PAGE_MASK; va < end; va += PAGE_SIZE) {
+        uint64_t *table = l4;
+        for (unsigned int level = 4; level > 1; level--) {
+            uint64_t *e = &table[(va >> (12 + 9 * (level - 1))) & 511];
+            if (!(*e & _PAGE_PRESENT)) {
+                if (pfn >= b->nr_pages)
+                    return 0;
+                uint64_t mfn = b->p2m[pfn++];
+                *e = (mfn << PAGE_SHIFT) | LN_PROT;
+                take_type(mfn, level == 4 ? PGT_l3 : level == 3 ? PGT_l2 : PGT_l1);
+            }
+            table = __va(*e & PTE_ADDR_MASK);
+        }
+        if (pfn >= b->nr_pages)
+            return 0;
+        uint64_t mfn = b->p2m[pfn++];
+        struct page_info *pg = &frame_table[mfn];
+        pg->type_info = PGT_writable | PGT_validated | ((pg->type_info & PGT_count_mask) + 1);
+        pg->count_info++;
+        table[(va >> 12) & 511] = (mfn << PAGE_SHIFT) | L1_PROT;
+    }
+    const uint8_t *src = (const uint8_t *)b->p2m;
+    for (uint64_t va = base; va < end;) {
+        uint64_t n = MIN(end - va, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        memcpy(table_walk(l4, va), src, n);
+        src += n;
+        va += n;
+    }
+    return pfn - b->l.first_p2m_pfn;
+}
+
 static void fill_start_info(const struct builder *b, const struct xen_notes *n,
                             const struct boot_module *kernel, const struct boot_module *initrd,
                             bool initrd_mapped)
@@ -328,9 +402,9 @@ static void fill_start_info(const struct builder *b, const struct xen_notes *n,
         si->flags |= SIF_MOD_START_PFN; /* mod_start is a pfn, not an address */
     si->pt_base = l->vpt_start;
     si->nr_pt_frames = l->nr_pt_pages;
-    si->mfn_list = l->vphysmap_start;
+    si->mfn_list = n->init_p2m == XEN_NOTES_UNSET ? l->vphysmap_start : n->init_p2m;
     si->first_p2m_pfn = l->first_p2m_pfn;
-    si->nr_p2m_frames = 0;
+    si->nr_p2m_frames = b->nr_p2m_frames;
     if (initrd) {
         si->mod_start = initrd_mapped ? l->vinitrd_start : l->initrd_pfn;
         si->mod_len = initrd->end - initrd->start;
@@ -433,6 +507,20 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
                b.nr_pages);
         return -ENOMEM;
     }
+    if (notes.init_p2m != XEN_NOTES_UNSET) {
+        uint64_t p2m_end = notes.init_p2m + b.nr_pages * sizeof(uint64_t);
+        const char *problem = p2m_range_problem(l, notes.init_p2m, p2m_end);
+        if (problem) {
+            printk(XENLOG_ERR "%s (%#lx-%#lx)\n", problem, notes.init_p2m, p2m_end);
+            return -EINVAL;
+        }
+        /* Xen's own estimate: the table's pages and three page tables. */
+        if (l->first_p2m_pfn + ((round_pgup(p2m_end) - notes.init_p2m) >> PAGE_SHIFT) + 3 >
+            b.nr_pages) {
+            printk(XENLOG_ERR "Dom0 allocation too small for initial P->M table\n");
+            return -ENOMEM;
+        }
+    }
 
     printk(" Dom0 alloc.:   %lu pages (%lu MiB)\n", b.nr_pages, b.nr_pages >> 8);
     if (allocate_memory(&b)) {
@@ -465,6 +553,16 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
 
     struct vcpu *v0 = d->vcpus[0];
     build_page_tables(&b);
+    if (notes.init_p2m != XEN_NOTES_UNSET) {
+        b.nr_p2m_frames = map_p2m_at_note(&b, notes.init_p2m);
+        if (!b.nr_p2m_frames) {
+            printk(XENLOG_ERR "Not enough RAM for DOM0 P->M table\n");
+            xfree(b.p2m);
+            return -ENOMEM;
+        }
+        printk(" Phys-Mach map: %016lx->%016lx (%lu frames from pfn %#lx)\n", notes.init_p2m,
+               notes.init_p2m + b.nr_pages * sizeof(uint64_t), b.nr_p2m_frames, l->first_p2m_pfn);
+    }
     fill_start_info(&b, &notes, kernel, initrd, initrd_mapped);
     setup_dom0_ioports(d);
     setup_vcpu0(v0, &notes, l);
