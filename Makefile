@@ -21,24 +21,24 @@ HV_SOURCES := \
     arch/x86/m2p.c arch/x86/rtc.c arch/x86/memory_op.c arch/x86/guest_copy.S arch/x86/guest_access.c \
     arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/io_ports.c arch/x86/pv/iomem.c arch/x86/pv/emulate_cpuid_msr.c arch/x86/pv/dom0_build.c \
     arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c \
-    lib/elf/elf_image.c lib/elf/xen_notes.c lib/x86/exceptions.c \
+    lib/elf/elf_image.c lib/elf/xen_notes.c lib/elf/bzimage.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/console_input.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
-    hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/gunzip.c hv/abi_check.c \
+    hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/gunzip.c hv/unxz.c hv/abi_check.c \
     lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 
-HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -Ilib -I$(LIBFDT_DIR) -I$(ZLIB_DIR)
+HV_CFLAGS := -D__XEN_TOOLS__ -Iarch/x86/include -Ilib -I$(LIBFDT_DIR) -I$(ZLIB_DIR) -I$(XZ_INCLUDE)
 
-$(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS),$(LIBFDT_LIB) $(ZLIB_LIB)))
+$(eval $(call freestanding_image,hv,$(HV_SOURCES),arch/x86/hv.lds.S,$(HV_CFLAGS),$(LIBFDT_LIB) $(ZLIB_LIB) $(XZ_LIB)))
 
-# libfdt's and zlib's headers must exist before any hv object is compiled.
-$(hv_OBJS): | $(LIBFDT_LIB) $(ZLIB_LIB)
+# libfdt's, zlib's and liblzma's headers must exist before any hv object is compiled.
+$(hv_OBJS): | $(LIBFDT_LIB) $(ZLIB_LIB) $(XZ_LIB)
 
 hv: $(BUILD)/hv $(BUILD)/hv.gz $(BUILD)/third_party/.checked pv-kernels
 
-# Prove both libraries link against nothing but the freestanding libc.
+# Prove the libraries link against nothing but the freestanding libc.
 LIBC_OBJS := $(filter $(BUILD)/obj/hv/lib/libc/%,$(hv_OBJS))
-$(BUILD)/third_party/.checked: $(LIBFDT_LIB) $(ZLIB_LIB) $(LIBC_OBJS) scripts/check-freestanding.sh
-	@sh scripts/check-freestanding.sh "$(LIBC_OBJS)" $(LIBFDT_LIB) $(ZLIB_LIB)
+$(BUILD)/third_party/.checked: $(LIBFDT_LIB) $(ZLIB_LIB) $(XZ_LIB) $(LIBC_OBJS) scripts/check-freestanding.sh
+	@sh scripts/check-freestanding.sh "$(LIBC_OBJS)" $(LIBFDT_LIB) $(ZLIB_LIB) $(XZ_LIB)
 	@touch $@
 
 $(BUILD)/hv.gz: $(BUILD)/hv

@@ -8,6 +8,7 @@ import os
 import re
 
 import harness
+from _bzimage import bzimage
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
@@ -26,18 +27,24 @@ SEND_LINE = r"^harness send ([0-9a-f]+)\s*$"
 # Kernels also booted gzip-compressed (as Xen accepts a dom0 kernel): the
 # results must still equal Xen's for the same compressed module.
 GZIP_KERNELS = ["start-of-day"]
+# Kernels also booted inside a bzImage (xz and gzip payloads), as Debian's
+# Linux comes: the results must equal Xen's for the same bzImage.
+BZIMAGE_KERNELS = ["start-of-day", "start-of-day-init-p2m"]
 # Kernels also booted with an initrd module, compared with Xen the same way.
 INITRD_KERNELS = ["start-of-day", "start-of-day-mod-pfn", "start-of-day-init-p2m"]
 
 
 def kernel_image(name):
-    """The image for kernel `name`; "<kernel>.gz" is made from <kernel>."""
+    """The image for kernel `name`; "<kernel>.gz" is made from <kernel>, and
+    "<kernel>.bzxz" / "<kernel>.bzgz" are bzImages carrying it."""
     path = os.path.join(harness.BUILD, "conformance", name)
-    if name.endswith(".gz"):
-        source = path[: -len(".gz")]
+    base, dot, suffix = name.rpartition(".")
+    if dot and suffix in ("gz", "bzxz", "bzgz"):
+        source = os.path.join(harness.BUILD, "conformance", base)
         if os.path.exists(source) and (not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(source)):
             with open(source, "rb") as f:
-                data = gzip.compress(f.read(), compresslevel=9, mtime=0)
+                elf = f.read()
+            data = gzip.compress(elf, compresslevel=9, mtime=0) if suffix == "gz" else bzimage(elf, suffix[2:])
             partial = "%s.%d" % (path, os.getpid())
             with open(partial, "wb") as f:
                 f.write(data)
@@ -178,3 +185,8 @@ for _kernel in INITRD_KERNELS:
 for _kernel in GZIP_KERNELS:
     harness.add_case("conformance/%s/xen-gzip" % _kernel, xen_case(_kernel + ".gz"), timeout=60)
     harness.add_case("conformance/%s/hv-gzip" % _kernel, hv_case(_kernel + ".gz"), timeout=60)
+
+for _kernel in BZIMAGE_KERNELS:
+    for _suffix in ("bzxz", "bzgz"):
+        harness.add_case("conformance/%s/xen-%s" % (_kernel, _suffix), xen_case("%s.%s" % (_kernel, _suffix)), timeout=60)
+        harness.add_case("conformance/%s/hv-%s" % (_kernel, _suffix), hv_case("%s.%s" % (_kernel, _suffix)), timeout=60)

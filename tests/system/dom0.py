@@ -5,6 +5,7 @@ import os
 import re
 
 import harness
+from _bzimage import bzimage
 from _hv import CONSOLE, SWITCH_TO_HV, SWITCHED
 from harness import case
 
@@ -131,6 +132,81 @@ def gzip_refused(t, name, damage, message):
     vm.send(b"d")
     vm.expect(r"^\(hv\) CPU0: apic 0 online")
     t.check("FATAL TRAP" not in vm.output, "hv faulted while unpacking")
+
+
+def bzimage_refused(t, name, damage, message):
+    """A damaged bzImage (xz payload) dom0 kernel: refused with a reason,
+    and hv still answers debug keys afterwards."""
+    source = kernel("crash-ud2")
+    t.require_file(source, "make builds it")
+    with open(source, "rb") as f:
+        data = bytearray(bzimage(f.read(), "xz"))
+    damage(data)
+    image = os.path.join(t.tmpdir, name)
+    with open(image, "wb") as f:
+        f.write(data)
+    vm = t.boot("hv", cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
+    vm.expect(r"^\(hv\) Dom0 kernel: %s$" % message)
+    vm.expect(r"^\(hv\) Could not set up DOM0 guest OS \(-22\)")
+    vm.send(SWITCH_TO_HV)
+    vm.expect(SWITCHED)
+    vm.send(b"d")
+    vm.expect(r"^\(hv\) CPU0: apic 0 online")
+    t.check("FATAL TRAP" not in vm.output, "hv faulted while unpacking")
+
+
+def payload_start(data):
+    return (data[0x1F1] + 1) * 512 + int.from_bytes(data[0x248:0x24C], "little")
+
+
+def payload_end(data):
+    return payload_start(data) + int.from_bytes(data[0x24C:0x250], "little")
+
+
+@case("dom0/bzimage-xz-damaged")
+def _(t):
+    """A flipped byte inside the xz stream: refused (the LZMA2 data, a block
+    header or the CRC-32 gives it away; which one depends on the byte)."""
+    def damage(data):
+        data[(payload_start(data) + payload_end(data)) // 2] ^= 0xFF
+    bzimage_refused(t, "xz-damaged", damage,
+                    "(corrupt or truncated xz data|xz data longer than its payload says|xz data uses filters hv does not unpack)")
+
+
+@case("dom0/bzimage-xz-short-size")
+def _(t):
+    """The appended size one byte short of what the stream holds: refused
+    before anything is written past the buffer sized from it."""
+    def damage(data):
+        end = payload_end(data)
+        size = int.from_bytes(data[end - 4:end], "little") - 1
+        data[end - 4:end] = size.to_bytes(4, "little")
+    bzimage_refused(t, "xz-short-size", damage, "xz data longer than its payload says")
+
+
+@case("dom0/bzimage-xz-huge-size")
+def _(t):
+    """An appended size of 4 GiB: refused before any allocation."""
+    def damage(data):
+        end = payload_end(data)
+        data[end - 4:end] = (0xFFFFFFF0).to_bytes(4, "little")
+    bzimage_refused(t, "xz-huge-size", damage, "xz payload gives an implausible size")
+
+
+@case("dom0/bzimage-payload-outside")
+def _(t):
+    """A payload length reaching past the module's end: refused."""
+    def damage(data):
+        data[0x24C:0x250] = (len(data)).to_bytes(4, "little")
+    bzimage_refused(t, "payload-outside", damage, "bzImage payload lies outside the image")
+
+
+@case("dom0/bzimage-old-protocol")
+def _(t):
+    """Boot protocol 2.07 (no payload fields): refused, as Xen refuses it."""
+    def damage(data):
+        data[0x206:0x208] = (0x0207).to_bytes(2, "little")
+    bzimage_refused(t, "old-protocol", damage, re.escape("bzImage boot protocol older than 2.08 (no payload fields)"))
 
 
 def flip_middle_byte(data):

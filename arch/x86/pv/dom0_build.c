@@ -18,7 +18,9 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/gunzip.h>
+#include <hv/unxz.h>
 #include <hv/mm.h>
+#include <elf/bzimage.h>
 #include <elf/elf_image.h>
 #include <elf/xen_notes.h>
 #include <stdio.h>
@@ -583,14 +585,39 @@ int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
     printk("*** Building a PV Dom0 ***\n");
     const uint8_t *image = __va(kernel->start);
     size_t image_size = kernel->end - kernel->start;
+    void *unpacked;
+    size_t unpacked_size;
+    const char *why;
+    int rc;
+    if (bzimage_is_bzimage(image, image_size)) {
+        /* As Xen: the kernel ELF inside a bzImage, unpacked (gzip or xz). */
+        struct bzimage_payload payload;
+        rc = bzimage_payload(image, image_size, &payload, &why);
+        if (!rc && payload.compression == BZIMAGE_GZIP) {
+            rc = gunzip(payload.data, payload.len, &unpacked, &unpacked_size, &why);
+        } else if (!rc && payload.compression == BZIMAGE_XZ) {
+            /* The stream, then the unpacked size Linux appends to it. */
+            unpacked_size = payload.unpacked_len;
+            rc = unxz(payload.data, payload.len - 4, unpacked_size, &unpacked, &why);
+        } else if (!rc) {
+            why = "bzImage payload compressed in a way hv does not unpack (gzip and xz only)";
+            rc = -EINVAL;
+        }
+        if (rc) {
+            printk(XENLOG_ERR "Dom0 kernel: %s\n", why);
+            return rc;
+        }
+        printk(" Dom0 kernel: bzImage, %s payload of %zu bytes unpacked to %zu\n",
+               payload.compression == BZIMAGE_XZ ? "xz" : "gzip", payload.len, unpacked_size);
+        rc = build_from_image(d, unpacked, unpacked_size, kernel, initrd);
+        xfree(unpacked);
+        return rc;
+    }
     if (!gunzip_is_gzip(image, image_size))
         return build_from_image(d, image, image_size, kernel, initrd);
 
     /* As Xen: a gzip-compressed kernel is unpacked first, then built as usual. */
-    void *unpacked;
-    size_t unpacked_size;
-    const char *why;
-    int rc = gunzip(image, image_size, &unpacked, &unpacked_size, &why);
+    rc = gunzip(image, image_size, &unpacked, &unpacked_size, &why);
     if (rc) {
         printk(XENLOG_ERR "Dom0 kernel: %s\n", why);
         return rc;
