@@ -206,6 +206,12 @@ ufault_rdtsc:
         rdtsc
         ud2
 
+        /* sysenter; a ud2 after it if it returns. */
+        UCASE sysenter
+ufault_sysenter:
+        sysenter
+        ud2
+
         /* Spins until an event handler sets user_event_flag. */
         .globl ucase_spin, uspin_end
         UCASE spin
