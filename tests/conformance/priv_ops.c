@@ -13,6 +13,7 @@
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
 #include <pvkernel/hypercall.h>
+#include <pvkernel/mm.h>
 #include <pvkernel/test.h>
 #include <pvkernel/traps.h>
 #include <stdio.h>
@@ -23,14 +24,20 @@ uint64_t read_msr(uint32_t msr);
 void write_msr(uint32_t msr, uint64_t value);
 uint64_t read_cr0(void), read_cr2(void), read_cr3(void), read_cr4(void);
 extern uint64_t resume_rip;
+struct sio {
+    uint64_t rcx, rsi, rdi, rdx;
+};
+void string_io(struct sio *s, unsigned int which);
+enum { REP_INSB, REP_INSL, REP_OUTSB, INSB, REP_INSB_DOWN, REP_OUTSB_FS, ADDR32_REP_INSB };
 
 static int faults;
-static unsigned long last_vector;
+static unsigned long last_vector, last_error;
 
 static bool record(struct trap_frame *f)
 {
     faults++;
     last_vector = f->vector;
+    last_error = f->error_code;
     f->rip = resume_rip;
     return true;
 }
@@ -77,6 +84,131 @@ static void port_out(uint16_t port, unsigned int bytes, uint32_t v)
 static void port_case(const char *name, const char *expected, uint16_t port, unsigned int bytes)
 {
     test_check(name, expected, "%#x", port_in(port, bytes));
+}
+
+/* "fault <vector> err <code>" since `before`, or "no fault". */
+static const char *sio_outcome(int before)
+{
+    static char buf[40];
+    if (faults == before)
+        return "no fault";
+    snprintf(buf, sizeof(buf), "fault %lu err %#lx", last_vector, last_error);
+    return buf;
+}
+
+/*
+ * ins/outs (Xen's rep_ins/rep_outs): through the same port emulation as
+ * in/out — the CMOS data port (mediated), PCI configuration data, the
+ * CMOS index latch — with and without rep, downwards, from an FS
+ * override, with 32-bit addressing; a zero count; a store into a
+ * read-only page (the page tables), one running off the initial mapping
+ * part-way (registers as far as it got), one into hv's range.
+ */
+static void string_io_cases(void)
+{
+    static uint8_t buf[16] __attribute__((aligned(8)));
+    static uint8_t out[4] = {0x8a, 0x8b, 0x8c, 0x8d};
+    uint64_t b = (uint64_t)buf;
+    struct physdev_set_iopl iopl = {.iopl = 1};
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+
+    port_out(0x70, 1, 0x0b); /* CMOS status B: 0x2, as cmos.status_b reads it */
+    memset(buf, 0xee, sizeof(buf));
+    struct sio s = {.rcx = 3, .rdi = b, .rdx = 0x71};
+    int before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.rep_insb_cmos", "no fault 02 02 02 ee rcx=0 rdi=+3",
+               "%s %02x %02x %02x %02x rcx=%lu rdi=%+ld", sio_outcome(before), buf[0], buf[1],
+               buf[2], buf[3], s.rcx, (long)(s.rdi - b));
+
+    port_out(0xcf8, 4, 0x80000000);
+    memset(buf, 0xee, sizeof(buf));
+    s = (struct sio){.rcx = 2, .rdi = b, .rdx = 0xcfc};
+    before = faults;
+    string_io(&s, REP_INSL);
+    uint32_t d0, d1;
+    memcpy(&d0, buf, 4);
+    memcpy(&d1, buf + 4, 4);
+    test_check("sio.rep_insl_pci", "no fault 0x12378086 0x12378086 rcx=0 rdi=+8",
+               "%s %#x %#x rcx=%lu rdi=%+ld", sio_outcome(before), d0, d1, s.rcx,
+               (long)(s.rdi - b));
+    port_out(0xcf8, 4, 0);
+
+    s = (struct sio){.rcx = 2, .rsi = (uint64_t)out, .rdx = 0x70};
+    before = faults;
+    string_io(&s, REP_OUTSB);
+    test_check("sio.rep_outsb_cmos_index", "no fault latch=0x8b rcx=0 rsi=+2",
+               "%s latch=%#x rcx=%lu rsi=%+ld", sio_outcome(before), port_in(0x70, 1), s.rcx,
+               (long)(s.rsi - (uint64_t)out));
+
+    port_out(0x70, 1, 0x0b);
+    memset(buf, 0xee, sizeof(buf));
+    s = (struct sio){.rcx = 5, .rdi = b, .rdx = 0x71};
+    before = faults;
+    string_io(&s, INSB);
+    test_check("sio.insb", "no fault 02 ee rcx=5 rdi=+1", "%s %02x %02x rcx=%lu rdi=%+ld",
+               sio_outcome(before), buf[0], buf[1], s.rcx, (long)(s.rdi - b));
+
+    memset(buf, 0xee, sizeof(buf));
+    s = (struct sio){.rcx = 2, .rdi = b + 3, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB_DOWN);
+    test_check("sio.rep_insb_down", "no fault ee 02 02 ee rcx=0 rdi=+1",
+               "%s %02x %02x %02x %02x rcx=%lu rdi=%+ld", sio_outcome(before), buf[1], buf[2],
+               buf[3], buf[4], s.rcx, (long)(s.rdi - b));
+
+    s = (struct sio){.rcx = 0, .rdi = b, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.rep_zero", "no fault rcx=0 rdi=+0", "%s rcx=%lu rdi=%+ld", sio_outcome(before),
+               s.rcx, (long)(s.rdi - b));
+
+    HYPERVISOR_set_segment_base(SEGBASE_FS, (uint64_t)out);
+    s = (struct sio){.rcx = 1, .rsi = 2, .rdx = 0x70};
+    before = faults;
+    string_io(&s, REP_OUTSB_FS);
+    test_check("sio.rep_outsb_fs", "no fault latch=0x8c rsi=3", "%s latch=%#x rsi=%lu",
+               sio_outcome(before), port_in(0x70, 1), s.rsi);
+    HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+
+    /* The bootstrap page tables are mapped read-only. */
+    uint64_t pt = start_info->pt_base;
+    s = (struct sio){.rcx = 2, .rdi = pt, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.rep_insb_read_only", "fault 14 err 0x2 cr2=pt_base rcx=2 rdi=+0",
+               "%s cr2=%s rcx=%lu rdi=%+ld", sio_outcome(before),
+               read_cr2() == pt ? "pt_base" : "other", s.rcx, (long)(s.rdi - pt));
+
+    /* From the initial mapping's last byte into the unmapped page after it. */
+    uint64_t end = 0xffffffff80000000UL + (mm_initial_pages() << 12);
+    s = (struct sio){.rcx = 3, .rdi = end - 1, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.rep_insb_runs_off", "fault 14 err 0x2 cr2=end rcx=2 rdi=end",
+               "%s cr2=%s rcx=%lu rdi=%s", sio_outcome(before), read_cr2() == end ? "end" : "other",
+               s.rcx, s.rdi == end ? "end" : "other");
+
+    s = (struct sio){.rcx = 1, .rdi = 0xffff800000000000UL, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.rep_insb_hv_range", "fault 13 err 0 rcx=1", "%s rcx=%lu", sio_outcome(before),
+               s.rcx);
+
+    /* 32-bit addressing: this kernel's buffer truncated to the lower half. */
+    s = (struct sio){.rcx = 1, .rdi = b, .rdx = 0x71};
+    before = faults;
+    string_io(&s, ADDR32_REP_INSB);
+    test_check("sio.addr32", "fault 14 err 0x2 cr2=low32 rcx=1", "%s cr2=%s rcx=%lu",
+               sio_outcome(before), read_cr2() == (uint32_t)b ? "low32" : "other", s.rcx);
+
+    iopl.iopl = 0;
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+    s = (struct sio){.rcx = 1, .rdi = b, .rdx = 0x71};
+    before = faults;
+    string_io(&s, REP_INSB);
+    test_check("sio.no_iopl", "fault 13 err 0 rcx=1 rdi=+0", "%s rcx=%lu rdi=%+ld",
+               sio_outcome(before), s.rcx, (long)(s.rdi - b));
 }
 
 static void port_cases(void)
@@ -192,6 +324,7 @@ int kernel_main(void)
                 (cr3 >> 12) == l4_mfn ? "yes" : "no");
     test_result("cr4", true, "%#lx", read_cr4());
     port_cases();
+    string_io_cases();
     trap_hook = NULL;
     return test_summary();
 }

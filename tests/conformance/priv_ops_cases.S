@@ -76,6 +76,55 @@ read_cr4:
 1:      ret
 
         .globl resume_rip
+/*
+ * void string_io(struct sio *s, unsigned int which): one ins/outs form with
+ * RCX, RSI, RDI and RDX from s = {rcx, rsi, rdi, rdx}, which are written
+ * back afterwards (also after a fault, resumed at the common end).
+ *   0 rep insb   1 rep insl   2 rep outsb   3 insb   4 std; rep insb
+ *   5 rep outsb from %fs:   6 addr32 rep insb
+ */
+        .globl string_io
+string_io:
+        mov     %rdi, %r8
+        mov     %esi, %r9d
+        lea     9f(%rip), %rax
+        mov     %rax, resume_rip(%rip)
+        mov     0(%r8), %rcx
+        mov     8(%r8), %rsi
+        mov     16(%r8), %rdi
+        mov     24(%r8), %rdx
+        cmp     $1, %r9d
+        je      1f
+        cmp     $2, %r9d
+        je      2f
+        cmp     $3, %r9d
+        je      3f
+        cmp     $4, %r9d
+        je      4f
+        cmp     $5, %r9d
+        je      5f
+        cmp     $6, %r9d
+        je      6f
+        rep insb
+        jmp     9f
+1:      rep insl
+        jmp     9f
+2:      rep outsb
+        jmp     9f
+3:      insb
+        jmp     9f
+4:      std
+        rep insb
+        jmp     9f
+5:      rep outsb %fs:(%rsi), (%dx)
+        jmp     9f
+6:      .byte   0x67, 0xf3, 0x6c        /* addr32 rep insb */
+9:      cld
+        mov     %rcx, 0(%r8)
+        mov     %rsi, 8(%r8)
+        mov     %rdi, 16(%r8)
+        ret
+
         .section .bss
         .balign 8
 resume_rip:     .quad 0

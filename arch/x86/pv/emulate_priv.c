@@ -3,7 +3,8 @@
  * and that fault with #GP(0) (DESIGN §7), as Xen's list: in/out, checked
  * against the vCPU's virtual IOPL or its I/O bitmap, then carried out by
  * io_ports.c (with emulated I/O breakpoints); cli/sti, no-ops with enough
- * IOPL (events are masked through vcpu_info only); clts, wbinvd; MSRs
+ * IOPL (events are masked through vcpu_info only); ins/outs (string_io.c);
+ * clts, wbinvd; MSRs
  * (emulate_cpuid_msr.c); control registers, xsetbv and rdtsc/rdtscp under
  * CR4.TSD (control_regs.c); debug registers (cpu_state.c).  A single-step
  * trap follows an emulated instruction as it would follow a real one.
@@ -47,6 +48,11 @@ static bool guest_bitmap_allows(struct vcpu *v, unsigned int port, unsigned int 
     return (bits & mask) == 0;
 }
 
+bool pv_io_permitted(struct vcpu *v, unsigned int port, unsigned int bytes)
+{
+    return iopl_ok(v) || guest_bitmap_allows(v, port, bytes);
+}
+
 static void set_result(struct cpu_regs *r, unsigned int bytes, uint32_t v)
 {
     switch (bytes) {
@@ -70,10 +76,11 @@ static uint64_t *gpr(struct cpu_regs *r, unsigned int n)
     return regs[n & 15];
 }
 
-static enum pv_emulation fault(struct cpu_regs *r, unsigned int vector)
+static enum pv_emulation fault(struct pv_fault *f, unsigned int vector)
 {
-    r->vector = vector;
-    r->error_code = 0;
+    f->vector = vector;
+    f->error_code = 0;
+    f->cr2 = 0;
     return PV_EMUL_FAULT;
 }
 
@@ -87,8 +94,8 @@ static bool cache_flush_permitted(const struct domain *d)
 }
 
 /* The instructions after 0x0f; i indexes the byte after it. */
-static enum pv_emulation two_byte_op(struct cpu_regs *r, const uint8_t *insn, size_t len, size_t i,
-                                     uint8_t rex, bool simd_prefix)
+static enum pv_emulation two_byte_op(struct cpu_regs *r, struct pv_fault *f, const uint8_t *insn,
+                                     size_t len, size_t i, uint8_t rex, bool simd_prefix)
 {
     struct vcpu *v = current_vcpu();
     uint8_t op2 = insn[i++];
@@ -101,7 +108,7 @@ static enum pv_emulation two_byte_op(struct cpu_regs *r, const uint8_t *insn, si
             /* As the CPU with the vCPU's CR4: #UD without OSXSAVE (or with
              * a 66/f2/f3 prefix), #GP outside the kernel or for a bad value. */
             if (simd_prefix || !(v->arch.cr4 & X86_CR4_OSXSAVE))
-                return fault(r, X86_EXC_UD);
+                return fault(f, X86_EXC_UD);
             if (!kernel || !pv_emulate_xsetbv((uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax))
                 return PV_EMUL_NONE;
         } else if (insn[i] == 0xf9) { /* rdtscp with CR4.TSD */
@@ -143,7 +150,7 @@ static enum pv_emulation two_byte_op(struct cpu_regs *r, const uint8_t *insn, si
              * exist (DR8-15, DR4/5 with CR4.DE) is #UD, a bad value #GP. */
             int rc = op2 == 0x21 ? pv_read_debugreg(creg, reg) : (int)do_set_debugreg(creg, *reg);
             if (rc == -ENODEV)
-                return fault(r, X86_EXC_UD);
+                return fault(f, X86_EXC_UD);
             if (rc)
                 return PV_EMUL_NONE;
         }
@@ -167,25 +174,29 @@ static enum pv_emulation two_byte_op(struct cpu_regs *r, const uint8_t *insn, si
 }
 
 /* *stepped: whether a single-step trap follows the instruction (see below). */
-static enum pv_emulation emulate(struct cpu_regs *r, unsigned int *breakpoints, bool *stepped)
+static enum pv_emulation emulate(struct cpu_regs *r, struct pv_fault *f, unsigned int *breakpoints,
+                                 bool *stepped)
 {
     struct vcpu *v = current_vcpu();
     uint8_t insn[MAX_INSN_LEN];
     size_t len = fetch_insn(r->rip, insn), i = 0;
-    bool opsize16 = false, simd_prefix = false;
+    bool opsize16 = false, simd_prefix = false, addr32 = false;
+    uint8_t segment = 0;
 
-    /* Prefixes: operand size matters; REX and segment overrides do not here. */
+    /* Prefixes: operand and address size, rep (f2/f3), segment (for outs). */
     uint8_t rex = 0;
     for (; i < len; i++) {
         if (insn[i] == 0x66)
             opsize16 = true;
+        else if (insn[i] == 0x67)
+            addr32 = true;
         else if (insn[i] == 0xf2 || insn[i] == 0xf3)
             simd_prefix = true;
         else if ((insn[i] & 0xf0) == 0x40)
             rex = insn[i];
         else if (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 || insn[i] == 0x36 ||
                  insn[i] == 0x64 || insn[i] == 0x65)
-            continue;
+            segment = insn[i];
         else
             break;
     }
@@ -196,7 +207,8 @@ static enum pv_emulation emulate(struct cpu_regs *r, unsigned int *breakpoints, 
     unsigned int port, bytes;
     bool in;
     if (op == 0x0f)
-        return i < len ? two_byte_op(r, insn, len, i, rex, simd_prefix || opsize16) : PV_EMUL_NONE;
+        return i < len ? two_byte_op(r, f, insn, len, i, rex, simd_prefix || opsize16)
+                       : PV_EMUL_NONE;
     switch (op) {
     case 0xfa: /* cli */
     case 0xfb: /* sti */
@@ -219,12 +231,27 @@ static enum pv_emulation emulate(struct cpu_regs *r, unsigned int *breakpoints, 
     case 0xef:
         port = (uint16_t)r->rdx;
         break;
+    case 0x6c: /* ins */
+    case 0x6d:
+    case 0x6e: /* outs */
+    case 0x6f: {
+        struct pv_string_io io = {.in = op < 0x6e,
+                                  .bytes = (op & 1) ? (opsize16 ? 2 : 4) : 1,
+                                  .rep = simd_prefix,
+                                  .addr32 = addr32,
+                                  .segment = segment,
+                                  .length = i};
+        if (!pv_io_permitted(v, (uint16_t)r->rdx, io.bytes))
+            return PV_EMUL_NONE;
+        *breakpoints = pv_io_breakpoints(v, (uint16_t)r->rdx, io.bytes);
+        return pv_emulate_string_io(r, &io, f, *breakpoints != 0);
+    }
     default:
         return PV_EMUL_NONE;
     }
     in = !(op & 2);
     bytes = (op & 1) ? (opsize16 ? 2 : 4) : 1;
-    if (!iopl_ok(v) && !guest_bitmap_allows(v, port, bytes))
+    if (!pv_io_permitted(v, port, bytes))
         return PV_EMUL_NONE;
 
     *breakpoints = pv_io_breakpoints(v, port, bytes);
@@ -240,11 +267,11 @@ static enum pv_emulation emulate(struct cpu_regs *r, unsigned int *breakpoints, 
 #define DR_STEP                0x4000
 #define DR_STATUS_RESERVED_ONE 0xffff0ff0UL
 
-enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *r)
+enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *r, struct pv_fault *fault)
 {
     unsigned int breakpoints = 0;
     bool stepped = true;
-    enum pv_emulation result = emulate(r, &breakpoints, &stepped);
+    enum pv_emulation result = emulate(r, fault, &breakpoints, &stepped);
     if (result != PV_EMUL_DONE)
         return result;
     /* As after the instruction on the CPU: a single-step trap, and the I/O

@@ -159,11 +159,22 @@ void pv_guest_exception(struct cpu_regs *regs)
         panic("exception %lu from guest mode with no vCPU", regs->vector);
     }
     enum pv_emulation emulated = PV_EMUL_NONE;
+    struct pv_fault emulation_fault;
     if (regs->vector == 13 && regs->error_code == 0)
-        emulated = pv_emulate_privileged_op(regs);
+        emulated = pv_emulate_privileged_op(regs, &emulation_fault);
     else if (regs->vector == 6)
         emulated = pv_emulate_forced_cpuid(regs);
     if (emulated == PV_EMUL_DONE) {
+        pv_before_return_to_guest(regs);
+        return;
+    }
+    if (emulated == PV_EMUL_FAULT) {
+        /* What the instruction raises as emulated (#UD, #GP, #PF), not the #GP. */
+        struct cpu_regs at_fault = *regs;
+        at_fault.vector = emulation_fault.vector;
+        at_fault.error_code = emulation_fault.error_code;
+        if (!inject_fault(regs, &emulation_fault) || !return_frame_loads(regs))
+            crash_guest(v, &at_fault, "unhandled exception");
         pv_before_return_to_guest(regs);
         return;
     }

@@ -29,14 +29,31 @@ void pv_guest_int80(struct cpu_regs *regs);
 void pv_before_return_to_guest(struct cpu_regs *regs);
 /* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
 void pv_start_vcpu(struct vcpu *v) __noreturn;
+/* An exception for the guest: vector, error code, and CR2 for a #PF. */
+struct pv_fault {
+    unsigned int vector;
+    uint32_t error_code;
+    uint64_t cr2;
+};
 /* Emulates the privileged instruction at regs->rip after its #GP(0). */
 enum pv_emulation {
     PV_EMUL_NONE,       /* not emulated: the #GP stands */
-    PV_EMUL_DONE,       /* done, RIP past it */
-    PV_EMUL_FAULT,      /* the guest gets regs->vector and regs->error_code instead */
-    PV_EMUL_DEBUG_TRAP, /* done, then a #DB trap (an I/O breakpoint matched; DR6 set) */
+    PV_EMUL_DONE,       /* done, RIP past it (or at it, for a rep to go on) */
+    PV_EMUL_FAULT,      /* the guest gets *fault instead (registers as far as it got) */
+    PV_EMUL_DEBUG_TRAP, /* done, then a #DB trap (single-step or I/O breakpoint; DR6 set) */
 };
-enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *regs);
+enum pv_emulation pv_emulate_privileged_op(struct cpu_regs *regs, struct pv_fault *fault);
+/* May v access bytes at port (virtual IOPL or its I/O bitmap)? */
+bool pv_io_permitted(struct vcpu *v, unsigned int port, unsigned int bytes);
+/* arch/x86/pv/string_io.c: ins/outs, rep or not, after the permission check. */
+struct pv_string_io {
+    bool in, rep, addr32;
+    unsigned int bytes; /* per element: 1, 2 or 4 */
+    uint8_t segment;    /* override prefix byte, or 0 */
+    size_t length;      /* of the instruction */
+};
+enum pv_emulation pv_emulate_string_io(struct cpu_regs *regs, const struct pv_string_io *io,
+                                       struct pv_fault *fault, bool breakpoint);
 /* arch/x86/pv/iomem.c: may d map I/O memory frame mfn, and how? */
 enum iomem_access { IOMEM_DENIED, IOMEM_READ_ONLY, IOMEM_READ_WRITE };
 enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn);
@@ -123,12 +140,6 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc);
 int pv_validate_descriptor_page(uint64_t mfn);
 /* Shows v's GDT frames in this CPU's GDT window. */
 void pv_load_gdt(struct vcpu *v);
-/* An exception for the guest: vector, error code, and CR2 for a #PF. */
-struct pv_fault {
-    unsigned int vector;
-    uint32_t error_code;
-    uint64_t cr2;
-};
 /* The exception hv's iretq would raise for this return frame (as the CPU
  * would report it); false if the frame loads. */
 bool pv_return_frame_fault(const struct cpu_regs *regs, struct pv_fault *fault);
