@@ -121,7 +121,13 @@ def gzip_refused(t, name, damage, message):
     with open(source, "rb") as f:
         data = bytearray(gzip.compress(f.read(), mtime=0))
     damage(data)
-    image = os.path.join(t.tmpdir, name + ".gz")
+    refused_image(t, name + ".gz", data, message)
+
+
+def refused_image(t, name, data, message):
+    """Boots hv with `data` as the dom0 kernel: refused with `message`, and
+    hv still answers a debug key (no fault inside hv)."""
+    image = os.path.join(t.tmpdir, name)
     with open(image, "wb") as f:
         f.write(data)
     vm = t.boot("hv", cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
@@ -142,17 +148,7 @@ def bzimage_refused(t, name, damage, message):
     with open(source, "rb") as f:
         data = bytearray(bzimage(f.read(), "xz"))
     damage(data)
-    image = os.path.join(t.tmpdir, name)
-    with open(image, "wb") as f:
-        f.write(data)
-    vm = t.boot("hv", cmdline=CONSOLE + " noreboot dom0_mem=32M", modules=[(image, "")], smp=2, mem="256M")
-    vm.expect(r"^\(hv\) Dom0 kernel: %s$" % message)
-    vm.expect(r"^\(hv\) Could not set up DOM0 guest OS \(-22\)")
-    vm.send(SWITCH_TO_HV)
-    vm.expect(SWITCHED)
-    vm.send(b"d")
-    vm.expect(r"^\(hv\) CPU0: apic 0 online")
-    t.check("FATAL TRAP" not in vm.output, "hv faulted while unpacking")
+    refused_image(t, name, data, message)
 
 
 def payload_start(data):
