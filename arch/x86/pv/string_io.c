@@ -52,18 +52,16 @@ enum pv_emulation pv_emulate_string_io(struct cpu_regs *r, const struct pv_strin
     while (done < count) {
         uint64_t addr = (base + (*index & mask)) & mask;
         uint32_t data = 0;
+        /* As Xen: the port is read before the address is looked at, so a
+         * store that fails loses the data (the read's side effects stay). */
+        if (io->in)
+            data = pv_io_read(v->domain, port, io->bytes);
         if (!guest_range_ok(addr, io->bytes)) {
             result = fault(f, X86_EXC_GP, 0, 0);
             break;
         }
-        unsigned long left;
-        if (io->in) {
-            /* The port is read first: a failed store loses the data, as on Xen. */
-            data = pv_io_read(v->domain, port, io->bytes);
-            left = raw_copy_guest((void *)addr, &data, io->bytes);
-        } else {
-            left = raw_copy_guest(&data, (const void *)addr, io->bytes);
-        }
+        unsigned long left = io->in ? raw_copy_guest((void *)addr, &data, io->bytes)
+                                    : raw_copy_guest(&data, (const void *)addr, io->bytes);
         if (left) {
             /* The first byte not copied; a write for ins (no present bit, as Xen). */
             result = fault(f, X86_EXC_PF, io->in ? 2 : 0, addr + io->bytes - left);
