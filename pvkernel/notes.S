@@ -3,33 +3,10 @@
  * hv's builders (<xen/elfnote.h> numbers).  A kernel adds notes of its own
  * from its own sources (tests/conformance/mod_start_pfn_note.S does).
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 #include <xen/features.h>
 
 #define VIRT_BASE 0xffffffff80000000
-
-.macro elfnote type, kind, value
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4
-        .long   2f - 1f
-        .long   \type
-        .asciz  "Xen"
-        .balign 4
-1:
-        .ifc \kind, string
-        .asciz  "\value"
-        .endif
-        .ifc \kind, quad
-        .quad   \value
-        .endif
-        .ifc \kind, long
-        .long   \value
-        .endif
-2:
-        .balign 4
-        .popsection
-.endm
 
         elfnote XEN_ELFNOTE_GUEST_OS, string, "pvkernel"
         elfnote XEN_ELFNOTE_GUEST_VERSION, string, "0.1"

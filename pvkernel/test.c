@@ -1,6 +1,8 @@
 /* The test-result lines of test kernels (see include/pvkernel/test.h). */
 #include <pvkernel/test.h>
 #include <pvkernel/console.h>
+#include <pvkernel/events.h>
+#include <pvkernel/mm.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,4 +41,15 @@ int test_summary(void)
 {
     printk("tests done: %u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
+}
+
+bool test_init_mm_and_events(void)
+{
+    long rc = mm_init();
+    test_check_rc("mm.init", rc, 0);
+    if (rc)
+        return false;
+    rc = events_init();
+    test_check_rc("events.init", rc, 0);
+    return rc == 0;
 }

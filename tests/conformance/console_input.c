@@ -175,13 +175,7 @@ static void debug_key_cases(void)
 
 int kernel_main(void)
 {
-    long rc = mm_init();
-    test_check_rc("mm.init", rc, 0);
-    if (rc)
-        return test_summary();
-    rc = events_init();
-    test_check_rc("events.init", rc, 0);
-    if (rc)
+    if (!test_init_mm_and_events())
         return test_summary();
     test_check_rc("bind.virq_console", evtchn_bind_virq(VIRQ_CONSOLE, 0, &console_port), 0);
     test_check_rc("bind.virq_debug", evtchn_bind_virq(VIRQ_DEBUG, 0, &debug_port), 0);

@@ -618,10 +618,8 @@ static void misc_cases(void)
 int kernel_main(void)
 {
     trap_hook = hook;
-    long rc = mm_init();
-    if (rc == 0)
-        rc = events_init();
-    test_check_rc("setup", rc, 0);
+    if (!test_init_mm_and_events())
+        return test_summary();
 
     cr0_cases();
     cr2_cases();

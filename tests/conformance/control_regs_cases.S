@@ -7,6 +7,8 @@
  * cr_resume_rip first; the C side's trap hook resumes there (#GP, #UD,
  * #PF), retries (#NM) or goes on after the trap (#DB).
  */
+#include "probes.inc"
+
 .macro RESUME_AT label
         lea     \label(%rip), %rax
         mov     %rax, cr_resume_rip(%rip)
@@ -76,29 +78,12 @@ cr_rdtscp:
 1:      mov     %rcx, (%r8)
         ret
 
-/* uint64_t cr_xgetbv(uint32_t xcr): ~0 if it faults. */
-        .globl cr_xgetbv
-cr_xgetbv:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     $-1, %rax
-        mov     $-1, %rdx
-        xgetbv
-        shl     $32, %rdx
-        mov     %eax, %eax
-        or      %rdx, %rax
-1:      ret
+/* cr_xgetbv: ~0 if it faults. */
+        PROBE_XGETBV cr_xgetbv, cr_resume_rip
 
 /* void cr_xsetbv(uint32_t xcr, uint64_t value), and with a 66 prefix. */
-        .globl cr_xsetbv, cr_xsetbv_66
-cr_xsetbv:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     %esi, %eax
-        mov     %rsi, %rdx
-        shr     $32, %rdx
-        xsetbv
-1:      ret
+        PROBE_XSETBV cr_xsetbv, cr_resume_rip
+        .globl cr_xsetbv_66
 cr_xsetbv_66:
         RESUME_AT 1f
         mov     %edi, %ecx
@@ -171,39 +156,13 @@ cr_wbinvd:
         wbinvd
 1:      ret
 
-/* uint64_t cr_rdmsr(uint32_t msr): ~0 if it faults. */
-        .globl cr_rdmsr
-cr_rdmsr:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     $-1, %rax
-        mov     $-1, %rdx
-        rdmsr
-        shl     $32, %rdx
-        mov     %eax, %eax
-        or      %rdx, %rax
-1:      ret
+/* cr_rdmsr: ~0 if it faults; cr_wrmsr. */
+        PROBE_RDMSR cr_rdmsr, cr_resume_rip
 
-/* void cr_wrmsr(uint32_t msr, uint64_t value) */
-        .globl cr_wrmsr
-cr_wrmsr:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     %esi, %eax
-        mov     %rsi, %rdx
-        shr     $32, %rdx
-        wrmsr
-1:      ret
+        PROBE_WRMSR cr_wrmsr, cr_resume_rip
 
 /* unsigned int cr_inb(unsigned int port): ~0 if it faults. */
-        .globl cr_inb
-cr_inb:
-        RESUME_AT 1f
-        mov     %edi, %edx
-        mov     $-1, %eax
-        inb     %dx, %al
-        movzbl  %al, %eax
-1:      ret
+        PROBE_INB cr_inb, cr_resume_rip
 
 /* unsigned int cr_inw(unsigned int port): ~0 if it faults. */
         .globl cr_inw
@@ -278,22 +237,7 @@ cr_after_stepped_nop:
         nop
 1:      ret
 
-/* void cr_forced_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]) */
-        .globl cr_forced_cpuid
-cr_forced_cpuid:
-        push    %rbx
-        mov     %edi, %eax
-        mov     %esi, %ecx
-        mov     %rdx, %r8
-        ud2
-        .ascii  "xen"
-        cpuid
-        mov     %eax, 0(%r8)
-        mov     %ebx, 4(%r8)
-        mov     %ecx, 8(%r8)
-        mov     %edx, 12(%r8)
-        pop     %rbx
-        ret
+        FORCED_CPUID cr_forced_cpuid
 
 /* uint64_t cr_touch(uint64_t va): reads va; ~0 if it faults. */
         .globl cr_touch

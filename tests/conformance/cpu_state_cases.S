@@ -15,44 +15,16 @@
         mov     %rax, cs_resume_rip(%rip)
 .endm
 
+#include "probes.inc"
+
         .text
 
-/* uint64_t cs_rdmsr(uint32_t msr): ~0 if it faults. */
-        .globl cs_rdmsr
-cs_rdmsr:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     $-1, %rax
-        mov     $-1, %rdx
-        rdmsr
-        shl     $32, %rdx
-        mov     %eax, %eax
-        or      %rdx, %rax
-1:      ret
+/* cs_rdmsr, cs_xgetbv: ~0 if they fault; cs_xsetbv. */
+        PROBE_RDMSR cs_rdmsr, cs_resume_rip
 
-/* uint64_t cs_xgetbv(uint32_t xcr): ~0 if it faults. */
-        .globl cs_xgetbv
-cs_xgetbv:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     $-1, %rax
-        mov     $-1, %rdx
-        xgetbv
-        shl     $32, %rdx
-        mov     %eax, %eax
-        or      %rdx, %rax
-1:      ret
+        PROBE_XGETBV cs_xgetbv, cs_resume_rip
 
-/* void cs_xsetbv(uint32_t xcr, uint64_t value) */
-        .globl cs_xsetbv
-cs_xsetbv:
-        RESUME_AT 1f
-        mov     %edi, %ecx
-        mov     %esi, %eax
-        mov     %rsi, %rdx
-        shr     $32, %rdx
-        xsetbv
-1:      ret
+        PROBE_XSETBV cs_xsetbv, cs_resume_rip
 
 /* uint64_t cs_read_fs0(void), cs_read_gs0(void): the quadword at the base. */
         .globl cs_read_fs0, cs_read_gs0
@@ -140,14 +112,7 @@ cs_x87:
 1:      ret
 
 /* unsigned int cs_inb(unsigned int port): ~0 if it faults. */
-        .globl cs_inb
-cs_inb:
-        RESUME_AT 1f
-        mov     %edi, %edx
-        mov     $-1, %eax
-        inb     %dx, %al
-        movzbl  %al, %eax
-1:      ret
+        PROBE_INB cs_inb, cs_resume_rip
 
 /*
  * Loads xmm0-xmm15 from in[0..31] and st0 from in[32] (a double).

@@ -779,13 +779,7 @@ static void still_works_case(void)
 
 int kernel_main(void)
 {
-    long rc = mm_init();
-    test_check_rc("mm.init", rc, 0);
-    if (rc)
-        return test_summary();
-    rc = events_init();
-    test_check_rc("events.init", rc, 0);
-    if (rc)
+    if (!test_init_mm_and_events())
         return test_summary();
     test_check("events.start_of_day", "mask=1 upcall_pending=0", "mask=%u upcall_pending=%u",
                events_vcpu_info()->evtchn_upcall_mask, events_vcpu_info()->evtchn_upcall_pending);

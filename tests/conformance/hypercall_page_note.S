@@ -3,7 +3,7 @@
  * `hypercall_page` in the kernel image and the XEN_ELFNOTE_HYPERCALL_PAGE
  * note naming it, so the builder fills it with hypercall stubs.
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 
         .pushsection .text.hypercall_page, "ax", @progbits
         .balign 4096
@@ -12,14 +12,6 @@ hypercall_page:
         .fill   4096, 1, 0
         .popsection
 
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4                       /* name size */
-        .long   8                       /* descriptor size */
-        .long   XEN_ELFNOTE_HYPERCALL_PAGE
-        .asciz  "Xen"
-        .balign 4
-        .quad   hypercall_page
-        .popsection
+        elfnote XEN_ELFNOTE_HYPERCALL_PAGE, quad, hypercall_page
 
         .section .note.GNU-stack, "", @progbits

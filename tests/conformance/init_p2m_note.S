@@ -4,16 +4,8 @@
  * one Linux asks for: 512 GB, the second L4 slot), outside the initial
  * mapping.
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4                       /* name size */
-        .long   8                       /* descriptor size */
-        .long   XEN_ELFNOTE_INIT_P2M
-        .asciz  "Xen"
-        .balign 4
-        .quad   0x8000000000
-        .popsection
+        elfnote XEN_ELFNOTE_INIT_P2M, quad, 0x8000000000
 
         .section .note.GNU-stack, "", @progbits

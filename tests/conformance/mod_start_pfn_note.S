@@ -3,16 +3,8 @@
  * note, which asks the builder to leave the initrd out of the initial
  * mapping and pass its first pfn in start_info.mod_start.
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4                       /* name size */
-        .long   4                       /* descriptor size */
-        .long   XEN_ELFNOTE_MOD_START_PFN
-        .asciz  "Xen"
-        .balign 4
-        .long   1
-        .popsection
+        elfnote XEN_ELFNOTE_MOD_START_PFN, long, 1
 
         .section .note.GNU-stack, "", @progbits

@@ -4,50 +4,16 @@
  * and wrmsr, and control-register reads.  Faults are recorded by the C
  * side's trap hook, which resumes at resume_rip.
  */
+#include "probes.inc"
+
         .text
 
-/* void forced_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) */
-        .globl forced_cpuid
-forced_cpuid:
-        push    %rbx
-        mov     %edi, %eax
-        mov     %esi, %ecx
-        mov     %rdx, %r8
-        ud2
-        .ascii  "xen"
-        cpuid
-        mov     %eax, 0(%r8)
-        mov     %ebx, 4(%r8)
-        mov     %ecx, 8(%r8)
-        mov     %edx, 12(%r8)
-        pop     %rbx
-        ret
+        FORCED_CPUID forced_cpuid
 
-/* uint64_t read_msr(uint32_t msr): faults are resumed at the ret with rax = ~0 */
-        .globl read_msr
-read_msr:
-        lea     1f(%rip), %rax
-        mov     %rax, resume_rip(%rip)
-        mov     %edi, %ecx
-        mov     $-1, %rax
-        mov     $-1, %rdx
-        rdmsr
-        shl     $32, %rdx
-        mov     %eax, %eax
-        or      %rdx, %rax
-1:      ret
+/* read_msr, write_msr: a fault resumes at the return (read: ~0). */
+        PROBE_RDMSR read_msr, resume_rip
 
-/* void write_msr(uint32_t msr, uint64_t value) */
-        .globl write_msr
-write_msr:
-        lea     1f(%rip), %rax
-        mov     %rax, resume_rip(%rip)
-        mov     %edi, %ecx
-        mov     %rsi, %rax
-        mov     %rsi, %rdx
-        shr     $32, %rdx
-        wrmsr
-1:      ret
+        PROBE_WRMSR write_msr, resume_rip
 
         .globl read_cr0, read_cr2, read_cr3, read_cr4
 read_cr0:

@@ -3,16 +3,8 @@
  * an address inside the initial mapping (past the kernel), which Xen refuses
  * ("DOM0 P->M table overlaps initial mapping") and so must hv.
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4                       /* name size */
-        .long   8                       /* descriptor size */
-        .long   XEN_ELFNOTE_INIT_P2M
-        .asciz  "Xen"
-        .balign 4
-        .quad   0xffffffff80300000
-        .popsection
+        elfnote XEN_ELFNOTE_INIT_P2M, quad, 0xffffffff80300000
 
         .section .note.GNU-stack, "", @progbits

@@ -3,16 +3,8 @@
  * an address in the hypervisor's range, where a P2M would land in hv's own
  * page tables: hv refuses it.
  */
-#include <xen/elfnote.h>
+#include <pvkernel/elfnote.inc>
 
-        .pushsection .note.Xen, "a", @note
-        .balign 4
-        .long   4                       /* name size */
-        .long   8                       /* descriptor size */
-        .long   XEN_ELFNOTE_INIT_P2M
-        .asciz  "Xen"
-        .balign 4
-        .quad   0xffff800000000000
-        .popsection
+        elfnote XEN_ELFNOTE_INIT_P2M, quad, 0xffff800000000000
 
         .section .note.GNU-stack, "", @progbits

@@ -21,6 +21,10 @@ void test_check(const char *name, const char *expected, const char *fmt, ...)
 /* Passes if a return code equals `expected`; prints the code. */
 void test_check_rc(const char *name, long rc, long expected);
 
+/* mm_init(), then events_init(): each a checked case ("mm.init",
+ * "events.init"); true if both worked. */
+bool test_init_mm_and_events(void);
+
 /* Prints the closing line; returns 0 if every case passed, else 1. */
 int test_summary(void);
 
