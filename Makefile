@@ -52,7 +52,7 @@ $(ABI_INCLUDE)/xen:
 
 # --- pvkernel and the kernels built on it -----------------------------------
 PVKERNEL_SOURCES := pvkernel/head.S pvkernel/notes.S pvkernel/start.c pvkernel/console.c \
-    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S pvkernel/mm.c pvkernel/events.c pvkernel/time.c lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
+    pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S pvkernel/mm.c pvkernel/events.c pvkernel/time.c pvkernel/threads.c pvkernel/thread_switch.S lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include -Ilib
 
 # $(call pv_kernel,NAME,SOURCES): build/NAME, a PV kernel image on pvkernel.
@@ -76,6 +76,7 @@ $(eval $(call pv_kernel,conformance/user-mode,tests/conformance/user_mode.c test
 $(eval $(call pv_kernel,conformance/descriptors,tests/conformance/descriptors.c))
 $(eval $(call pv_kernel,conformance/console-input,tests/conformance/console_input.c))
 $(eval $(call pv_kernel,conformance/control-regs,tests/conformance/control_regs.c tests/conformance/control_regs_cases.S))
+$(eval $(call pv_kernel,conformance/threads,tests/conformance/threads.c))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))

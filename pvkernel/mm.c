@@ -145,13 +145,18 @@ unsigned long mm_alloc_pfn(void)
     return next_spare_pfn++;
 }
 
-unsigned long mm_alloc_va(void)
+unsigned long mm_alloc_va_range(unsigned long pages)
 {
-    if (!next_free_va || next_free_va >= window_end)
+    if (!next_free_va || !pages || pages > (window_end - next_free_va) >> PAGE_SHIFT)
         return 0;
     unsigned long va = next_free_va;
-    next_free_va += PAGE_SIZE;
+    next_free_va += pages << PAGE_SHIFT;
     return va;
+}
+
+unsigned long mm_alloc_va(void)
+{
+    return mm_alloc_va_range(1);
 }
 
 long mm_map(unsigned long va, unsigned long mfn, uint64_t flags)

@@ -1,7 +1,8 @@
 /*
  * pvkernel's start of day and exit: keep start_info, register the trap
- * table, run the kernel's main, exit with its status.  (Page tables,
- * events, timers and threads arrive as the PV-domain issue grows.)
+ * table, run the kernel's main, exit with its status.  Page tables,
+ * events and threads are the kernel's to start (mm_init, events_init,
+ * threads_init) when it needs them.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>

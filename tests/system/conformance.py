@@ -12,7 +12,7 @@ from _bzimage import bzimage
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs"]
+KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs", "threads"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on

@@ -90,6 +90,8 @@ uint64_t mm_entry_maddr(unsigned long va, int level);
 unsigned long mm_alloc_pfn(void);
 /* A free, unmapped virtual address of the window; 0 when none is left. */
 unsigned long mm_alloc_va(void);
+/* `pages` consecutive free, unmapped virtual pages of the window; 0 when too few are left. */
+unsigned long mm_alloc_va_range(unsigned long pages);
 
 /* update_va_mapping(va, mfn | flags, UVMF_INVLPG). */
 long mm_map(unsigned long va, unsigned long mfn, uint64_t flags);
