@@ -2,6 +2,7 @@
 #include <pvkernel/test.h>
 #include <pvkernel/console.h>
 #include <pvkernel/events.h>
+#include <pvkernel/hypercall.h>
 #include <pvkernel/mm.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,4 +53,15 @@ bool test_init_mm_and_events(void)
     rc = events_init();
     test_check_rc("events.init", rc, 0);
     return rc == 0;
+}
+
+void test_debug_key_answered(void)
+{
+    printk("harness debug-key\n");
+    char c = 0;
+    long n;
+    while ((n = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, 1, (unsigned long)&c)) == 0)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    test_check("hypervisor.debug_key_answered", "read=1 byte=k", "read=%ld byte=%c", n,
+               n == 1 ? c : '?');
 }

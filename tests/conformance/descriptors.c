@@ -468,5 +468,6 @@ int kernel_main(void)
     test_check_rc("set_gdt.release", set_gdt(NULL, 0), 0);
     test_check_rc("gdt_frame.map_writable_after", mm_map(va, gdt_mfn, PTE_P | PTE_RW), 0);
     mm_unmap(va);
+    test_debug_key_answered();
     return test_summary();
 }

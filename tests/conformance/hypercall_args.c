@@ -126,5 +126,6 @@ int kernel_main(void)
     physdev_op_cases();
     unknown_hypercall_cases();
     xen_version_cases();
+    test_debug_key_answered();
     return test_summary();
 }

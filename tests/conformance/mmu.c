@@ -924,5 +924,6 @@ int kernel_main(void)
     still_works_case();
 
     trap_hook = NULL;
+    test_debug_key_answered();
     return test_summary();
 }

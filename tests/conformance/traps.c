@@ -5,7 +5,10 @@
  * instruction, CS (kernel context: RPL 0) and the saved upcall mask, the
  * RFLAGS.IF and IOPL the frame carries, RSP and SS, and whether RCX and R11
  * came through.  Privileged instructions without I/O privilege must fault;
- * with it, cli is a no-op; hlt always faults (DESIGN §7).
+ * with it, cli is a no-op; hlt always faults (DESIGN §7).  Jumps into,
+ * reads of and writes to hv's range (its text, direct map, the read-only
+ * M2P, the range's last page) are page faults for the guest; afterwards
+ * the hypervisor must still answer a debug key (test_debug_key_answered).
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -19,8 +22,20 @@ extern char trap_entry_3[]; /* pvkernel's int3 entry stub */
 #define CASES(X)                                                                                   \
     X(ud2)                                                                                         \
     X(int3)                                                                                        \
-    X(divide_error) X(noncanonical_read) X(unmapped_read) X(readonly_write) X(hlt) X(cli) X(in_port)
-#define DECLARE(n) void case_##n(void);
+    X(divide_error)                                                                                \
+    X(noncanonical_read)                                                                           \
+    X(unmapped_read)                                                                               \
+    X(readonly_write)                                                                              \
+    X(hlt)                                                                                         \
+    X(cli)                                                                                         \
+    X(in_port)                                                                                     \
+    X(noncanonical_exec)                                                                           \
+    HV_RANGE(X, hv_text)                                                                           \
+    HV_RANGE(X, hv_directmap)                                                                      \
+    HV_RANGE(X, hv_m2p)                                                                            \
+    HV_RANGE(X, hv_range_last)
+#define HV_RANGE(X, n) X(n##_exec) X(n##_read) X(n##_write)
+#define DECLARE(n)     void case_##n(void);
 CASES(DECLARE)
 #undef DECLARE
 
@@ -91,6 +106,24 @@ int kernel_main(void)
     traps_init();
     run("ud2.table_restored", case_ud2, 6);
 
+    /* Jumping into, reading and writing hv's range: page faults for the
+     * guest (its kernel runs in ring 3), and hv unharmed — the runner
+     * checks that it still answers a debug key. */
+    run("noncanonical_exec", case_noncanonical_exec, 13);
+    run("hv_text.exec", case_hv_text_exec, 14);
+    run("hv_text.read", case_hv_text_read, 14);
+    run("hv_text.write", case_hv_text_write, 14);
+    run("hv_directmap.exec", case_hv_directmap_exec, 14);
+    run("hv_directmap.read", case_hv_directmap_read, 14);
+    run("hv_directmap.write", case_hv_directmap_write, 14);
+    run("hv_m2p.exec", case_hv_m2p_exec, 14);
+    run("hv_m2p.read", case_hv_m2p_read, -1);
+    run("hv_m2p.write", case_hv_m2p_write, 14);
+    run("hv_range_last.exec", case_hv_range_last_exec, 14);
+    run("hv_range_last.read", case_hv_range_last_read, 14);
+    run("hv_range_last.write", case_hv_range_last_write, 14);
+
     trap_hook = NULL;
+    test_debug_key_answered();
     return test_summary();
 }

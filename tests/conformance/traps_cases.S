@@ -67,6 +67,42 @@ case_\name:
 1:      inb     $0x80, %al
         END_CASE
 
+/*
+ * Into hv's range (Xen's 0xffff800000000000-0xffff87ffffffffff): its text,
+ * its direct map and the read-only M2P, each executed, read and written.
+ * A jump faults at its target, so the target is the fault RIP.
+ */
+.macro HV_RANGE_CASES name, address
+        CASE \name\()_exec
+        movabs  $\address, %rbx
+        mov     %rbx, fault_rip(%rip)
+1:      jmp     *%rbx
+        END_CASE
+
+        CASE \name\()_read
+        movabs  $\address, %rbx
+1:      mov     (%rbx), %rax
+        END_CASE
+
+        CASE \name\()_write
+        movabs  $\address, %rbx
+1:      movq    $0, (%rbx)
+        END_CASE
+.endm
+
+        HV_RANGE_CASES hv_text, 0xffff82d040000000
+        HV_RANGE_CASES hv_directmap, 0xffff830000000000
+        HV_RANGE_CASES hv_m2p, 0xffff800000000000
+        HV_RANGE_CASES hv_range_last, 0xffff87fffffff000
+
+/* QEMU raises this #GP at the target (real CPUs at the jump): the fault
+ * RIP is taken relative to the target. */
+        CASE noncanonical_exec
+        movabs  $0x8000000000000000, %rbx
+        mov     %rbx, fault_rip(%rip)
+1:      jmp     *%rbx
+        END_CASE
+
         .globl fault_rip, resume_rip, fault_rsp, readonly_target
         .section .bss
         .balign 8

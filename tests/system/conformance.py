@@ -22,6 +22,13 @@ KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
 RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
 DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
 SEND_LINE = r"^harness send ([0-9a-f]+)\s*$"
+DEBUG_KEY_LINE = r"^harness debug-key\s*$"
+# Ctrl-A three times switches serial input between the hypervisor and dom0.
+SWITCH_INPUT = b"\x01\x01\x01"
+# What each hypervisor prints for the 'd' debug key and for the switches.
+DEBUG_KEY_ANSWER = {"hv": r"^\(hv\) CPU0: apic 0 online", "xen": r"^\(XEN\) 'd' pressed -> dumping registers"}
+INPUT_TO = {"hv": r"\*\*\* Serial input to hv ", "xen": r"\*\*\* Serial input to Xen "}
+INPUT_TO_DOM0 = r"\*\*\* Serial input to DOM0 "
 
 
 # Kernels also booted gzip-compressed (as Xen accepts a dom0 kernel): the
@@ -82,13 +89,16 @@ def run_kernel(t, target, name, **qemu):
     machine.update(qemu)
     vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=modules, label=target, **machine)
     while True:
-        m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s" % (DONE_LINE, SEND_LINE))
+        m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s|(%s)" % (DONE_LINE, SEND_LINE, DEBUG_KEY_LINE))
         if m.group(3):
             raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
-        if m.group(4) is None:
+        if m.group(5):
+            press_debug_key(vm, target)
+        elif m.group(4) is not None:
+            # The kernel asks for serial input (tests/conformance/console_input.c).
+            vm.send(bytes.fromhex(m.group(4)))
+        else:
             break
-        # The kernel asks for serial input (tests/conformance/console_input.c).
-        vm.send(bytes.fromhex(m.group(4)))
     status = vm.expect_exit()
     value = vm.debug_exit_value(status)
     results = {}
@@ -97,6 +107,19 @@ def run_kernel(t, target, name, **qemu):
             raise CaseFailure("%s printed case %s twice" % (target, m.group(1)))
         results[m.group(1)] = (m.group(2), m.group(3))
     return results, value
+
+
+def press_debug_key(vm, target):
+    """After a kernel's hostile cases (test_debug_key_answered): the
+    hypervisor must still answer the 'd' debug key; then input goes back to
+    dom0 and the kernel gets the "k" it waits for."""
+    vm.send(SWITCH_INPUT)
+    vm.expect(INPUT_TO[target])
+    vm.send(b"d")
+    vm.expect(DEBUG_KEY_ANSWER[target])
+    vm.send(SWITCH_INPUT)
+    vm.expect(INPUT_TO_DOM0)
+    vm.send(b"k")
 
 
 def xen_results(t, name, **qemu):

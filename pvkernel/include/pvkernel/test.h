@@ -25,6 +25,15 @@ void test_check_rc(const char *name, long rc, long expected);
  * "events.init"); true if both worked. */
 bool test_init_mm_and_events(void);
 
+/*
+ * After a kernel's hostile cases: prints "harness debug-key", on which the
+ * runner switches the serial input to the hypervisor, presses 'd', waits
+ * for the hypervisor's answer, switches input back and types "k"; this
+ * reads that byte (a case).  A hypervisor that no longer answers leaves the
+ * kernel waiting and the runner fails the run.
+ */
+void test_debug_key_answered(void);
+
 /* Prints the closing line; returns 0 if every case passed, else 1. */
 int test_summary(void);
 
