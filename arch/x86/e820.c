@@ -118,3 +118,16 @@ const char *e820_type_name(uint32_t type)
         return "unknown";
     }
 }
+
+bool e820_mfn_unusable_above_1m(const struct e820map *m, uint64_t mfn)
+{
+    if (mfn < 0x100)
+        return false;
+    for (unsigned int i = 0; i < m->nr; i++) {
+        const struct e820entry *e = &m->map[i];
+        if (e->type == E820_UNUSABLE && e->size && mfn >= e->addr >> PAGE_SHIFT &&
+            mfn <= (e->addr + e->size - 1) >> PAGE_SHIFT)
+            return true;
+    }
+    return false;
+}

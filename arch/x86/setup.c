@@ -118,6 +118,11 @@ bool arch_mfn_is_ram(uint64_t mfn)
     return false;
 }
 
+bool arch_mfn_is_unusable(uint64_t mfn)
+{
+    return e820_mfn_unusable_above_1m(&e820, mfn);
+}
+
 void arch_start(uint32_t magic, paddr_t info_pa)
 {
     bsp_percpu.id = 0;

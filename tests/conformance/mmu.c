@@ -349,7 +349,9 @@ static void update_va_mapping_cases(void)
     /* dom0's I/O memory, mapped uncached: the local APIC and the MSI window
      * are the hypervisor's; the I/O APIC and the HPET, which it programs,
      * are mapped read-only even when asked writable; the first MiB and the
-     * PCI hole are dom0's. */
+     * PCI hole are dom0's; on AMD CPUs (QEMU's models here) the
+     * HyperTransport window 0xfd00000000-0xffffffffff is not, nor is
+     * anything past the 40-bit physical address width. */
     static const struct {
         const char *name;
         unsigned long mfn;
@@ -366,6 +368,10 @@ static void update_va_mapping_cases(void)
         {"bios_rom", 0xf0, PTE_P, "rc=0 flags=0x1000000000001d"},
         {"pci_hole", 0xfe000, PTE_P | PTE_RW, "rc=0 flags=0x1000000000001f"},
         {"frame_zero", 0, PTE_P, "rc=0 flags=0x1000000000001d"},
+        {"below_hypertransport", 0xfcfffff, PTE_P, "rc=0 flags=0x1000000000001d"},
+        {"hypertransport_first", 0xfd00000, PTE_P, "rc=-1 flags=0"},
+        {"hypertransport_last", 0xfffffff, PTE_P, "rc=-1 flags=0"},
+        {"past_phys_bits", 0x10000000, PTE_P, "rc=-1 flags=0"},
     };
     for (unsigned int i = 0; i < sizeof(io) / sizeof(io[0]); i++) {
         char name[64];

@@ -292,6 +292,37 @@ static void test_qemu_like_map(void **state)
     assert_int_equal(e820_ram_bytes(&out), 0x9f000 + (0xbfee0000 - 0x100000) + 0x140000000ull);
 }
 
+/* Xen keeps E820-unusable frames above the first MiB from dom0, whole pages
+ * touched by the range included; the first MiB stays dom0's. */
+static void test_unusable_above_1m(void **state)
+{
+    (void)state;
+    const struct e820entry raw[] = {
+        {0x0, 0x9fc00, RAM},
+        {0x80000, 0x1000, E820_UNUSABLE}, /* below 1 MiB */
+        {0x100000, 0x7f00000, RAM},
+        {0x8000800, 0x1800, E820_UNUSABLE}, /* frames 0x8000 and 0x8001 */
+        {0xfe000000, 0x0, E820_UNUSABLE},   /* empty: dropped */
+    };
+    sanitize(raw, ARRAY_SIZE(raw));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0x80));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0xff));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0x100));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0x7fff));
+    assert_true(e820_mfn_unusable_above_1m(&out, 0x8000));
+    assert_true(e820_mfn_unusable_above_1m(&out, 0x8001));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0x8002));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0xfe000));
+
+    /* A range straddling 1 MiB: only its part above counts. */
+    const struct e820entry straddle[] = {{0xf0000, 0x20000, E820_UNUSABLE}};
+    sanitize(straddle, ARRAY_SIZE(straddle));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0xf0));
+    assert_true(e820_mfn_unusable_above_1m(&out, 0x100));
+    assert_true(e820_mfn_unusable_above_1m(&out, 0x10f));
+    assert_false(e820_mfn_unusable_above_1m(&out, 0x110));
+}
+
 static void test_type_names(void **state)
 {
     assert_string_equal(e820_type_name(E820_RAM), "usable");
@@ -393,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_merge_adjacent),
         cmocka_unit_test(test_more_than_max_entries),
         cmocka_unit_test(test_qemu_like_map),
+        cmocka_unit_test(test_unusable_above_1m),
         cmocka_unit_test(test_type_names),
         cmocka_unit_test(test_random_maps),
     };

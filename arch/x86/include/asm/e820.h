@@ -35,10 +35,18 @@ struct e820map {
 int e820_sanitize(const struct e820entry *raw, unsigned int nr, struct e820map *out);
 uint64_t e820_ram_bytes(const struct e820map *m);
 const char *e820_type_name(uint32_t type);
+/*
+ * Does frame mfn lie in an E820_UNUSABLE range above the first MiB?  Xen
+ * keeps those from the hardware domain (its dom0_setup_permissions); the
+ * first MiB stays dom0's whatever the map says.
+ */
+bool e820_mfn_unusable_above_1m(const struct e820map *m, uint64_t mfn);
 
 #ifndef HOST_TEST
 /* Is machine frame mfn RAM, by the sanitized map hv booted with? */
 bool arch_mfn_is_ram(uint64_t mfn);
+/* e820_mfn_unusable_above_1m() of the map hv booted with. */
+bool arch_mfn_is_unusable(uint64_t mfn);
 /* The CPU's physical address width (CPUID 0x80000008), 36 if unknown. */
 extern unsigned int cpu_phys_addr_bits;
 #endif
