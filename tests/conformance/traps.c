@@ -109,19 +109,27 @@ int kernel_main(void)
     /* Jumping into, reading and writing hv's range: page faults for the
      * guest (its kernel runs in ring 3), and hv unharmed — the runner
      * checks that it still answers a debug key. */
-    run("noncanonical_exec", case_noncanonical_exec, 13);
-    run("hv_text.exec", case_hv_text_exec, 14);
-    run("hv_text.read", case_hv_text_read, 14);
-    run("hv_text.write", case_hv_text_write, 14);
-    run("hv_directmap.exec", case_hv_directmap_exec, 14);
-    run("hv_directmap.read", case_hv_directmap_read, 14);
-    run("hv_directmap.write", case_hv_directmap_write, 14);
-    run("hv_m2p.exec", case_hv_m2p_exec, 14);
-    run("hv_m2p.read", case_hv_m2p_read, -1);
-    run("hv_m2p.write", case_hv_m2p_write, 14);
-    run("hv_range_last.exec", case_hv_range_last_exec, 14);
-    run("hv_range_last.read", case_hv_range_last_read, 14);
-    run("hv_range_last.write", case_hv_range_last_write, 14);
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+        int vector; /* -1: no exception */
+    } hv_range[] = {
+        {"noncanonical_exec", case_noncanonical_exec, 13},
+        {"hv_text.exec", case_hv_text_exec, 14},
+        {"hv_text.read", case_hv_text_read, 14},
+        {"hv_text.write", case_hv_text_write, 14},
+        {"hv_directmap.exec", case_hv_directmap_exec, 14},
+        {"hv_directmap.read", case_hv_directmap_read, 14},
+        {"hv_directmap.write", case_hv_directmap_write, 14},
+        {"hv_m2p.exec", case_hv_m2p_exec, 14},
+        {"hv_m2p.read", case_hv_m2p_read, -1},
+        {"hv_m2p.write", case_hv_m2p_write, 14},
+        {"hv_range_last.exec", case_hv_range_last_exec, 14},
+        {"hv_range_last.read", case_hv_range_last_read, 14},
+        {"hv_range_last.write", case_hv_range_last_write, 14},
+    };
+    for (unsigned int i = 0; i < sizeof(hv_range) / sizeof(hv_range[0]); i++)
+        run(hv_range[i].name, hv_range[i].fn, hv_range[i].vector);
 
     trap_hook = NULL;
     test_debug_key_answered();
