@@ -20,7 +20,7 @@ HV_SOURCES := \
     arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/boot/trampoline.S \
     arch/x86/m2p.c arch/x86/rtc.c arch/x86/memory_op.c arch/x86/guest_copy.S arch/x86/guest_access.c \
     arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/io_ports.c arch/x86/pv/iomem.c arch/x86/pv/emulate_cpuid_msr.c arch/x86/pv/dom0_build.c \
-    arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/string_io.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c \
+    arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/string_io.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c hv/domctl.c hv/sysctl.c \
     lib/elf/elf_image.c lib/elf/xen_notes.c lib/elf/bzimage.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/console_input.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
     hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/gunzip.c hv/unxz.c hv/abi_check.c \
@@ -55,9 +55,14 @@ PVKERNEL_SOURCES := pvkernel/head.S pvkernel/notes.S pvkernel/start.c pvkernel/c
     pvkernel/test.c pvkernel/traps.c pvkernel/traps_entry.S pvkernel/mm.c pvkernel/events.c pvkernel/time.c pvkernel/threads.c pvkernel/thread_switch.S lib/x86/exceptions.c lib/libc/string.c lib/libc/strlcpy.c lib/libc/strtol.c lib/libc/format.c
 GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include -Ilib
 
-# $(call pv_kernel,NAME,SOURCES): build/NAME, a PV kernel image on pvkernel.
+# The toolstack's flavour (include/xen-abi.h): __XEN_TOOLS__ gives the same
+# 4.17 interface plus domctl.h and sysctl.h, for kernels that build domains.
+TOOLS_GUEST_CFLAGS := -D__XEN_TOOLS__ -Ipvkernel/include -Ilib
+
+# $(call pv_kernel,NAME,SOURCES[,CFLAGS]): build/NAME, a PV kernel image on
+# pvkernel (guest flavour unless CFLAGS says otherwise).
 define pv_kernel
-$$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkernel.lds.S,$(GUEST_CFLAGS)))
+$$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkernel.lds.S,$(if $(3),$(3),$(GUEST_CFLAGS))))
 PV_KERNELS += $(BUILD)/$(1)
 endef
 
@@ -77,6 +82,7 @@ $(eval $(call pv_kernel,conformance/descriptors,tests/conformance/descriptors.c)
 $(eval $(call pv_kernel,conformance/console-input,tests/conformance/console_input.c))
 $(eval $(call pv_kernel,conformance/control-regs,tests/conformance/control_regs.c tests/conformance/control_regs_cases.S))
 $(eval $(call pv_kernel,conformance/threads,tests/conformance/threads.c))
+$(eval $(call pv_kernel,conformance/domctl,tests/conformance/domctl.c,$(TOOLS_GUEST_CFLAGS)))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))

@@ -49,8 +49,13 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     d->page_lock = (spinlock_t)SPINLOCK_INIT;
     d->page_list_head = PAGE_LIST_NULL;
     d->max_vcpus = max_vcpus;
-    d->max_pages = UINT64_MAX;
-    if (evtchn_init_domain(d, EVTCHN_PORTS - 1)) {
+    /* Xen's boot-built domains have no limit (~0U); domctl's start at 0. */
+    d->max_pages = privileged ? UINT32_MAX : 0;
+    d->shutdown_code = ~0u; /* SHUTDOWN_CODE_INVALID */
+    d->controller_pause_count = privileged ? 0 : 1;
+    d->vcpus = xzalloc(max_vcpus * sizeof(*d->vcpus));
+    if (!d->vcpus || evtchn_init_domain(d, EVTCHN_PORTS - 1)) {
+        xfree(d->vcpus);
         free_hv_pages(d->shared_info, 1);
         xfree(d);
         return NULL;
@@ -59,6 +64,35 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     if (id == 0)
         hardware_domain = d;
     return d;
+}
+
+bool domid_free(domid_t_hv id)
+{
+    return id < DOMID_HV_MAX && !domains[id];
+}
+
+int domain_destroy(struct domain *d)
+{
+    if (d->tot_pages || d == hardware_domain)
+        return -EBUSY;
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        stop_timer(&v->singleshot_timer);
+        stop_timer(&v->periodic_timer);
+        xfree(v);
+    }
+    domains[d->id] = NULL;
+    evtchn_destroy_domain(d);
+    struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
+    shared->owner = 0;
+    shared->count_info = 0;
+    shared->type_info = 0;
+    free_hv_pages(d->shared_info, 1);
+    xfree(d->vcpus);
+    xfree(d);
+    return 0;
 }
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
@@ -70,6 +104,9 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
         return NULL;
     v->id = id;
     v->domain = d;
+    /* Offline until it is started (dom0's vCPU 0, setvcpucontext and VCPUOP_up). */
+    v->runstate = RUNSTATE_offline;
+    v->runstate_entry = NOW();
     d->vcpus[id] = v;
     return v;
 }

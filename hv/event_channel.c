@@ -27,6 +27,8 @@ static bool virq_is_global(unsigned int virq)
     }
 }
 
+static long evtchn_close_port(struct domain *d, uint32_t port);
+
 int evtchn_init_domain(struct domain *d, uint32_t max_port)
 {
     d->evtchn.ports = xzalloc(EVTCHN_PORTS * sizeof(struct evtchn));
@@ -35,6 +37,21 @@ int evtchn_init_domain(struct domain *d, uint32_t max_port)
     d->evtchn.max_port = max_port < EVTCHN_PORTS - 1 ? max_port : EVTCHN_PORTS - 1;
     d->evtchn.ports[0].state = ECS_RESERVED;
     return 0;
+}
+
+void evtchn_set_max_port(struct domain *d, uint32_t max_port)
+{
+    d->evtchn.max_port = max_port < EVTCHN_PORTS - 1 ? max_port : EVTCHN_PORTS - 1;
+}
+
+void evtchn_destroy_domain(struct domain *d)
+{
+    /* Closing every port leaves each interdomain peer unbound, as Xen's evtchn_destroy. */
+    for (uint32_t port = 1; port <= d->evtchn.max_port; port++)
+        if (d->evtchn.ports[port].state != ECS_FREE)
+            evtchn_close_port(d, port);
+    xfree(d->evtchn.ports);
+    d->evtchn.ports = NULL;
 }
 
 bool evtchn_port_valid(struct domain *d, uint32_t port)
@@ -210,7 +227,7 @@ static long op_bind_virq(struct domain *d, uint64_t arg)
         return -EINVAL;
     if (virq_is_global(b.virq) && b.vcpu != 0)
         return -EINVAL;
-    if (b.vcpu >= HV_MAX_VCPUS || !d->vcpus[b.vcpu])
+    if (b.vcpu >= d->max_vcpus || !d->vcpus[b.vcpu])
         return -ENOENT;
     struct vcpu *v = d->vcpus[b.vcpu];
     if (v->virq_to_port[b.virq])
@@ -232,7 +249,7 @@ static long op_bind_ipi(struct domain *d, uint64_t arg)
     struct evtchn_bind_ipi b;
     if (copy_from_guest(&b, arg, sizeof(b)))
         return -EFAULT;
-    if (b.vcpu >= HV_MAX_VCPUS || !d->vcpus[b.vcpu])
+    if (b.vcpu >= d->max_vcpus || !d->vcpus[b.vcpu])
         return -ENOENT;
     long port = get_free_port(d);
     if (port < 0)
@@ -308,7 +325,7 @@ static long op_bind_vcpu(struct domain *d, uint64_t arg)
     struct evtchn_bind_vcpu b;
     if (copy_from_guest(&b, arg, sizeof(b)))
         return -EFAULT;
-    if (b.port > d->evtchn.max_port || b.vcpu >= HV_MAX_VCPUS || !d->vcpus[b.vcpu])
+    if (b.port > d->evtchn.max_port || b.vcpu >= d->max_vcpus || !d->vcpus[b.vcpu])
         return b.port > d->evtchn.max_port ? -EINVAL : -ENOENT;
     struct evtchn *e = &d->evtchn.ports[b.port];
     switch (e->state) {

@@ -6,6 +6,7 @@
 #include <hv/errno.h>
 #include <hv/domain.h>
 #include <hv/event.h>
+#include <hv/domctl.h>
 #include <asm/pv.h>
 #include <xen-abi.h>
 
@@ -56,6 +57,10 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_update_descriptor(a1, a2);
     case __HYPERVISOR_physdev_op:
         return do_physdev_op(a1, a2);
+    case __HYPERVISOR_domctl:
+        return do_domctl(a1);
+    case __HYPERVISOR_sysctl:
+        return do_sysctl(a1);
     default:
         return -ENOSYS;
     }

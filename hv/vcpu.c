@@ -48,6 +48,14 @@ static void update_runstate_area(struct vcpu *v)
     copy_to_guest(v->runstate_guest, &info, sizeof(info));
 }
 
+uint64_t vcpu_running_time(const struct vcpu *v)
+{
+    uint64_t t = v->runstate_time[RUNSTATE_running];
+    if (v->runstate == RUNSTATE_running)
+        t += (uint64_t)(NOW() - v->runstate_entry);
+    return t;
+}
+
 void vcpu_runstate_change(struct vcpu *v, int state)
 {
     s_time_t now = NOW();

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <hv/keyhandler.h>
+#include <hv/domctl.h>
 
 void arch_start(uint32_t magic, paddr_t info_pa) __noreturn;
 
@@ -116,6 +117,45 @@ bool arch_mfn_is_ram(uint64_t mfn)
             pa - e820.map[i].addr < e820.map[i].size)
             return true;
     return false;
+}
+
+uint64_t arch_ram_pages(void)
+{
+    return e820_ram_bytes(&e820) >> PAGE_SHIFT;
+}
+
+unsigned int arch_guest_paddr_bits(void)
+{
+    /* CPUID 0x80000008 EAX[23:16] when the CPU gives it, else the physical width (as Xen). */
+    uint32_t a, b, c, d;
+    cpuid(0x80000000, &a, &b, &c, &d);
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, &a, &b, &c, &d);
+        if ((a >> 16) & 0xff)
+            return (a >> 16) & 0xff;
+    }
+    return cpu_phys_addr_bits;
+}
+
+unsigned int arch_threads_per_core(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(0, &a, &b, &c, &d);
+    if (a >= 0xb) {
+        /* Leaf 0xb's first level is SMT when it says so: its logical count. */
+        cpuid_count(0xb, 0, &a, &b, &c, &d);
+        if (((c >> 8) & 0xff) == 1 && (b & 0xffff))
+            return b & 0xffff;
+    }
+    cpuid(0x80000000, &a, &b, &c, &d);
+    if (a >= 0x8000001e) {
+        cpuid(0x80000001, &a, &b, &c, &d);
+        if (c & (1u << 22)) { /* TOPOEXT */
+            cpuid(0x8000001e, &a, &b, &c, &d);
+            return ((b >> 8) & 0xff) + 1;
+        }
+    }
+    return 1;
 }
 
 bool arch_mfn_is_unusable(uint64_t mfn)

@@ -15,7 +15,7 @@
 typedef uint16_t domid_t_hv;
 
 #define DOMID_HV_MAX 0x7ff0 /* DOMID_FIRST_RESERVED */
-#define HV_MAX_VCPUS 64
+#define HV_MAX_VCPUS 8192   /* Xen's MAX_VIRT_CPUS: a PV domain's vCPU limit */
 
 enum domain_state { DOMAIN_BUILDING, DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
 
@@ -48,15 +48,33 @@ struct domain {
     spinlock_t page_lock;
     uint32_t page_list_head; /* frames owned, threaded through frame_table next/prev */
     uint64_t tot_pages;
-    uint64_t max_pages;
+    uint64_t max_pages; /* at most UINT32_MAX, as Xen's unsigned int */
     unsigned int max_vcpus;
-    struct vcpu *vcpus[HV_MAX_VCPUS];
-    void *shared_info; /* one page, hv's, shared with the guest */
+    struct vcpu **vcpus; /* max_vcpus entries; NULL until created */
+    /* Domain control (hv/domctl.c): what createdomain and later domctls set. */
+    uint8_t handle[16];
+    uint32_t create_flags;      /* XEN_DOMCTL_CDF_* as sanitised */
+    uint32_t emulation_flags;   /* XEN_X86_EMU_* */
+    bool msr_relaxed;           /* XEN_X86_MSR_RELAXED */
+    int controller_pause_count; /* pausedomain/unpausedomain; 1 at creation */
+    int max_grant_frames;       /* kept for grant tables */
+    int max_maptrack_frames;
+    unsigned int grant_version_max;
+    int64_t time_offset_seconds; /* settimeoffset */
+    void *shared_info;           /* one page, hv's, shared with the guest */
     struct evtchn_domain evtchn;
     struct arch_domain arch;
 };
 
 struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vcpus);
+/*
+ * Frees a domain that owns no memory beyond its shared_info (destroydomain
+ * of a domain still being built): vCPUs, event channels, the id.  -EBUSY
+ * if it owns frames (their release comes with foreign populate_physmap).
+ */
+int domain_destroy(struct domain *d);
+/* Is id free for a new domain? */
+bool domid_free(domid_t_hv id);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 /* Gives 2^order frames from mfn on to d (general count 1, "allocated"). */
 void domain_assign_pages(struct domain *d, uint64_t mfn, unsigned int order);
@@ -82,6 +100,8 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_start_timers(struct vcpu *v);
 /* Runstate transitions (RUNSTATE_* of <xen/vcpu.h>). */
 void vcpu_runstate_change(struct vcpu *v, int state);
+/* Time v has spent running, in ns (getdomaininfo's cpu_time adds these up). */
+uint64_t vcpu_running_time(const struct vcpu *v);
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
 long do_set_timer_op(uint64_t timeout);
 /* Arch hooks for blocking: the vCPU's event state, and waiting for an interrupt. */

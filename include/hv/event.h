@@ -42,6 +42,10 @@ struct evtchn_domain {
 };
 
 int evtchn_init_domain(struct domain *d, uint32_t max_port);
+/* createdomain's max_evtchn_port (ports above it are refused; at most 4095). */
+void evtchn_set_max_port(struct domain *d, uint32_t max_port);
+/* Closes every port of a dying domain (peers left unbound) and frees them. */
+void evtchn_destroy_domain(struct domain *d);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 /* Raises virq on v (if the guest bound it). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);

@@ -12,11 +12,14 @@ from _bzimage import bzimage
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs", "threads"]
+KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs", "threads", "domctl"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on
 DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus=1"
+# Options some kernels add on both hypervisors: Xen configured as hv is
+# (the credit scheduler; grant tables up to version 1).
+KERNEL_OPTIONS = {"domctl": "sched=credit gnttab=max-ver:1"}
 MACHINE = dict(smp=2, mem="256M")
 KNOWN_DIFFS = os.path.join(harness.ROOT, "tests", "conformance", "known-diffs")
 RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
@@ -87,7 +90,8 @@ def run_kernel(t, target, name, **qemu):
         modules.append((initrd_sample(), ""))
     machine = dict(MACHINE)
     machine.update(qemu)
-    vm = t.boot(target, cmdline=CONSOLE + " " + DOM0_OPTIONS, modules=modules, label=target, **machine)
+    options = DOM0_OPTIONS + (" " + KERNEL_OPTIONS[kernel] if kernel in KERNEL_OPTIONS else "")
+    vm = t.boot(target, cmdline=CONSOLE + " " + options, modules=modules, label=target, **machine)
     while True:
         m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s|(%s)" % (DONE_LINE, SEND_LINE, DEBUG_KEY_LINE))
         if m.group(3):

@@ -290,6 +290,9 @@ void pv_start_vcpu(struct vcpu *v)
 int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
                     const struct boot_module *initrd)
 {
+    /* Xen's PV hardware domain has the PIT emulation flag (its PIT channel 2
+     * and port 0x61 pass through: io_ports.c); getdomaininfo shows it. */
+    d->emulation_flags = XEN_X86_EMU_PIT;
     return dom0_build_pv(d, kernel, initrd);
 }
 

@@ -1,0 +1,268 @@
+/*
+ * Domain control (XEN_DOMCTL_*, interface 0x15), as Xen 4.17's do_domctl:
+ * the struct copied in, its interface version checked (-EACCES), the
+ * target looked up (-ESRCH; createdomain has none, getdomaininfo may pick
+ * the next domain), then the caller's privilege (-EPERM: only the control
+ * domain), then the command; createdomain and getdomaininfo copy the struct
+ * back.  Commands hv does not have yet return -ENOSYS.
+ */
+#include <hv/domctl.h>
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/spinlock.h>
+#include <asm/guest_access.h>
+#include <asm/pv.h>
+#include <xen-abi.h>
+#include <string.h>
+
+static spinlock_t domctl_lock = SPINLOCK_INIT;
+
+#define CDF_KNOWN                                                                                  \
+    (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_s3_integrity |                       \
+     XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu |                    \
+     XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu)
+
+/* Xen's boot defaults for grant tables, and the highest version hv offers. */
+#define GRANT_FRAMES_DEFAULT    64
+#define MAPTRACK_FRAMES_DEFAULT 1024
+#define GRANT_VERSION_MAX       1
+
+/*
+ * createdomain's checks in Xen's order (sanitise_domain_config, the x86
+ * one, then arch_domain_create, grant_table_init and the cpupool): hv
+ * has no HVM, IOMMU, vPMU, processor trace or TXT, and one CPU pool.
+ * Returns 0 with c->flags completed, or -errno.
+ */
+static int createdomain_check(struct xen_domctl_createdomain *c)
+{
+    if (c->flags & ~CDF_KNOWN)
+        return -EINVAL;
+    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask)
+        return -EINVAL;
+    if (c->max_vcpus < 1)
+        return -EINVAL;
+    if ((c->flags & XEN_DOMCTL_CDF_hap) && !(c->flags & XEN_DOMCTL_CDF_hvm))
+        return -EINVAL;
+    if ((c->flags & XEN_DOMCTL_CDF_iommu) || c->iommu_opts)
+        return -EINVAL; /* no IOMMU */
+    if (c->vmtrace_size || (c->flags & XEN_DOMCTL_CDF_vpmu))
+        return -EINVAL;
+    if (c->flags & XEN_DOMCTL_CDF_hvm)
+        return -EINVAL; /* PV only */
+    if (c->max_vcpus > HV_MAX_VCPUS)
+        return -EINVAL;
+    if (c->flags & XEN_DOMCTL_CDF_s3_integrity)
+        return -EINVAL;
+    c->flags |= XEN_DOMCTL_CDF_oos_off; /* as Xen marks every PV domain */
+    if (c->flags & XEN_DOMCTL_CDF_nested_virt)
+        return -EINVAL;
+    if (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED)
+        return -EINVAL;
+    if (c->arch.emulation_flags & ~XEN_X86_EMU_ALL)
+        return -EINVAL;
+    if (c->arch.emulation_flags && c->arch.emulation_flags != XEN_X86_EMU_PIT)
+        return -EOPNOTSUPP;
+    unsigned int version = c->grant_opts & XEN_DOMCTL_GRANT_version_mask;
+    if (version == 0 || version > GRANT_VERSION_MAX)
+        return -EINVAL;
+    int frames = c->max_grant_frames < 0 ? GRANT_FRAMES_DEFAULT : c->max_grant_frames;
+    int maptrack = c->max_maptrack_frames < 0 ? MAPTRACK_FRAMES_DEFAULT : c->max_maptrack_frames;
+    if (frames < 1 || frames > GRANT_FRAMES_DEFAULT || maptrack > MAPTRACK_FRAMES_DEFAULT)
+        return -EINVAL;
+    c->max_grant_frames = frames;
+    c->max_maptrack_frames = maptrack;
+    if (c->cpupool_id != 0)
+        return -ESRCH;
+    return 0;
+}
+
+/* The id for a new domain: the one asked for, or the next after the rover. */
+static long pick_domid(domid_t asked)
+{
+    static domid_t rover;
+    if (asked > 0 && asked < DOMID_FIRST_RESERVED)
+        return domid_free(asked) ? asked : -EEXIST;
+    for (domid_t id = rover + 1; id != rover; id++) {
+        if (id == DOMID_FIRST_RESERVED)
+            id = 1;
+        if (domid_free(id)) {
+            rover = id; /* taken even if creation then fails, as Xen */
+            return id;
+        }
+    }
+    return -ENOMEM;
+}
+
+static long createdomain(struct xen_domctl *op)
+{
+    long id = pick_domid(op->domain);
+    if (id < 0)
+        return id;
+    struct xen_domctl_createdomain *c = &op->u.createdomain;
+    int rc = createdomain_check(c);
+    if (rc)
+        return rc;
+    struct domain *d = domain_create((domid_t_hv)id, false, c->max_vcpus);
+    if (!d)
+        return -ENOMEM;
+    memcpy(d->handle, c->handle, sizeof(d->handle));
+    d->create_flags = c->flags;
+    d->emulation_flags = c->arch.emulation_flags;
+    d->msr_relaxed = c->arch.misc_flags & XEN_X86_MSR_RELAXED;
+    d->max_grant_frames = c->max_grant_frames;
+    d->max_maptrack_frames = c->max_maptrack_frames;
+    d->grant_version_max = c->grant_opts & XEN_DOMCTL_GRANT_version_mask;
+    evtchn_set_max_port(d, c->max_evtchn_port);
+    op->domain = (domid_t)id;
+    return 0;
+}
+
+void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->domain = d->id;
+    unsigned int online = 0;
+    uint32_t vcpu_flags = XEN_DOMINF_blocked;
+    uint64_t cpu_time = 0;
+    info->max_vcpu_id = XEN_INVALID_MAX_VCPU_ID;
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        info->max_vcpu_id = i;
+        cpu_time += vcpu_running_time(v);
+        if (!v->up)
+            continue;
+        online++;
+        if (!v->blocked)
+            vcpu_flags &= ~XEN_DOMINF_blocked;
+        if (v->running)
+            vcpu_flags |= XEN_DOMINF_running;
+    }
+    info->nr_online_vcpus = online;
+    info->cpu_time = cpu_time;
+    info->flags = (online ? vcpu_flags : 0) |
+                  (d->state == DOMAIN_SHUTDOWN ? XEN_DOMINF_shutdown : 0) |
+                  (d->controller_pause_count > 0 ? XEN_DOMINF_paused : 0) |
+                  (d->create_flags & XEN_DOMCTL_CDF_xs_domain ? XEN_DOMINF_xs_domain : 0) |
+                  d->shutdown_code << XEN_DOMINF_shutdownshift;
+    info->tot_pages = d->tot_pages;
+    info->max_pages = d->max_pages;
+    info->shared_info_frame = __pa(d->shared_info) >> PAGE_SHIFT;
+    memcpy(info->handle, d->handle, sizeof(info->handle));
+    info->gpaddr_bits = arch_guest_paddr_bits();
+    info->arch_config.emulation_flags = d->emulation_flags;
+}
+
+static long getdomaininfo(struct domain *d, struct xen_domctl *op)
+{
+    if (!d) {
+        if (op->domain >= DOMID_FIRST_RESERVED)
+            return -EINVAL;
+        for (unsigned int id = op->domain; id < DOMID_HV_MAX && !d; id++)
+            d = domain_by_id((domid_t_hv)id);
+        if (!d)
+            return -ESRCH;
+    }
+    domctl_domain_info(d, &op->u.getdomaininfo);
+    op->domain = d->id;
+    return 0;
+}
+
+static long max_vcpus(struct domain *d, struct domain *self, unsigned int max)
+{
+    if (d == self || max != d->max_vcpus)
+        return -EINVAL;
+    for (unsigned int i = 0; i < max; i++)
+        if (!d->vcpus[i] && !vcpu_create(d, i))
+            return -ENOMEM;
+    return 0;
+}
+
+static long set_address_size(unsigned int size)
+{
+    if (size == 64)
+        return 0;
+    if (size == 32)
+        return -EOPNOTSUPP; /* no 32-bit PV guests */
+    return -EINVAL;
+}
+
+static long domctl_command(struct xen_domctl *op, struct domain *d, struct domain *self,
+                           bool *copyback)
+{
+    switch (op->cmd) {
+    case XEN_DOMCTL_createdomain: {
+        long rc = createdomain(op);
+        *copyback = rc == 0;
+        return rc;
+    }
+    case XEN_DOMCTL_getdomaininfo: {
+        long rc = getdomaininfo(d, op);
+        *copyback = rc == 0;
+        return rc;
+    }
+    case XEN_DOMCTL_max_vcpus:
+        return max_vcpus(d, self, op->u.max_vcpus.max);
+    case XEN_DOMCTL_max_mem: {
+        uint64_t pages = op->u.max_mem.max_memkb >> (PAGE_SHIFT - 10);
+        d->max_pages = pages > UINT32_MAX ? UINT32_MAX : pages;
+        return 0;
+    }
+    case XEN_DOMCTL_pausedomain:
+        if (d == self)
+            return -EINVAL;
+        if (d->controller_pause_count >= 255)
+            return -EOVERFLOW;
+        d->controller_pause_count++;
+        return 0;
+    case XEN_DOMCTL_unpausedomain:
+        if (d->controller_pause_count <= 0)
+            return -EINVAL;
+        d->controller_pause_count--;
+        return 0;
+    case XEN_DOMCTL_setdomainhandle:
+        memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));
+        return 0;
+    case XEN_DOMCTL_settimeoffset:
+        d->time_offset_seconds = op->u.settimeoffset.time_offset_seconds;
+        return 0;
+    case XEN_DOMCTL_set_address_size:
+        return set_address_size(op->u.address_size.size);
+    case XEN_DOMCTL_get_address_size:
+        op->u.address_size.size = 64;
+        *copyback = true;
+        return 0;
+    case XEN_DOMCTL_destroydomain:
+        if (d == self)
+            return -EINVAL;
+        return domain_destroy(d);
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_domctl(uint64_t arg)
+{
+    struct xen_domctl op;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+    struct domain *d = NULL;
+    if (op.cmd != XEN_DOMCTL_createdomain) {
+        d = domain_by_id(op.domain);
+        if (!d && op.cmd != XEN_DOMCTL_getdomaininfo)
+            return -ESRCH;
+    }
+    struct domain *self = current_vcpu()->domain;
+    if (!self->privileged)
+        return -EPERM;
+    bool copyback = false;
+    unsigned long flags = spin_lock_irqsave(&domctl_lock);
+    long rc = domctl_command(&op, d, self, &copyback);
+    spin_unlock_irqrestore(&domctl_lock, flags);
+    if (copyback && copy_to_guest(arg, &op, sizeof(op)))
+        rc = -EFAULT;
+    return rc;
+}
