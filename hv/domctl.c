@@ -249,18 +249,22 @@ long do_domctl(uint64_t arg)
         return -EFAULT;
     if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -EACCES;
+    /* The lookup is made under the lock, so that no other domctl destroys
+     * the domain under this one; the errors come in Xen's order. */
+    struct domain *self = current_vcpu()->domain;
+    bool copyback = false;
+    long rc = 0;
+    unsigned long flags = spin_lock_irqsave(&domctl_lock);
     struct domain *d = NULL;
     if (op.cmd != XEN_DOMCTL_createdomain) {
         d = domain_by_id(op.domain);
         if (!d && op.cmd != XEN_DOMCTL_getdomaininfo)
-            return -ESRCH;
+            rc = -ESRCH;
     }
-    struct domain *self = current_vcpu()->domain;
-    if (!self->privileged)
-        return -EPERM;
-    bool copyback = false;
-    unsigned long flags = spin_lock_irqsave(&domctl_lock);
-    long rc = domctl_command(&op, d, self, &copyback);
+    if (!rc && !self->privileged)
+        rc = -EPERM;
+    if (!rc)
+        rc = domctl_command(&op, d, self, &copyback);
     spin_unlock_irqrestore(&domctl_lock, flags);
     if (copyback && copy_to_guest(arg, &op, sizeof(op)))
         rc = -EFAULT;

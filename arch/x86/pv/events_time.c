@@ -16,10 +16,16 @@
 #include <hv/mm.h>
 #include <hv/timer.h>
 
+/* Where vCPUs past shared_info's 32 slots point until they register their
+ * own vcpu_info (Xen's dummy_vcpu_info): never a write outside the page. */
+static vcpu_info_t unregistered_vcpu_info;
+
 vcpu_info_t *pv_vcpu_info(struct vcpu *v)
 {
     if (v->arch.vcpu_info)
         return v->arch.vcpu_info;
+    if (v->id >= XEN_LEGACY_MAX_VCPUS)
+        return &unregistered_vcpu_info;
     return &((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id];
 }
 
