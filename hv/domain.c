@@ -154,7 +154,7 @@ void domain_dump(struct domain *d)
     static const char *const states[] = {"building", "running", "shut down", "crashed"};
     printk("General information for domain %u:\n", d->id);
     char max[24] = "unlimited";
-    if (d->max_pages != UINT64_MAX)
+    if (d->max_pages < UINT32_MAX) /* Xen's ~0U: no limit */
         snprintf(max, sizeof(max), "%lu", d->max_pages);
     printk("    %s%s, %lu pages (max %s), %u vCPUs\n",
            d->state < ARRAY_SIZE(states) ? states[d->state] : "?",
