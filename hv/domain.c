@@ -75,6 +75,9 @@ int domain_destroy(struct domain *d)
 {
     if (d->tot_pages || d == hardware_domain)
         return -EBUSY;
+    domains[d->id] = NULL;
+    /* Ports first: closing a VIRQ port clears its vCPU's binding. */
+    evtchn_destroy_domain(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
@@ -83,8 +86,6 @@ int domain_destroy(struct domain *d)
         stop_timer(&v->periodic_timer);
         xfree(v);
     }
-    domains[d->id] = NULL;
-    evtchn_destroy_domain(d);
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
     shared->owner = 0;
     shared->count_info = 0;
@@ -145,6 +146,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
                                           "crash",    "watchdog", "soft_reset"};
     d->state = DOMAIN_SHUTDOWN;
     d->shutdown_reason = reason;
+    /* getdomaininfo's code: the reason, unless SCHEDOP_shutdown_code set one (as Xen). */
+    if (d->shutdown_code == ~0u)
+        d->shutdown_code = reason;
     printk("Domain %u shut down: reason %u (%s)\n", d->id, reason,
            reason < ARRAY_SIZE(reasons) ? reasons[reason] : "unknown");
 }
@@ -177,6 +181,8 @@ void domain_dump(struct domain *d)
 void domain_crash(struct domain *d, const char *why)
 {
     d->state = DOMAIN_CRASHED;
+    if (d->shutdown_code == ~0u)
+        d->shutdown_code = SHUTDOWN_crash;
     printk(XENLOG_ERR "Domain %u crashed: %s\n", d->id, why);
 }
 

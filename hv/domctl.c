@@ -154,6 +154,27 @@ void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->arch_config.emulation_flags = d->emulation_flags;
 }
 
+long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint32_t *num)
+{
+    struct xen_domctl_getdomaininfo info;
+    *num = 0;
+    long rc = 0;
+    unsigned long flags = spin_lock_irqsave(&domctl_lock);
+    for (unsigned int id = first; id < DOMID_HV_MAX && *num < max; id++) {
+        struct domain *d = domain_by_id((domid_t_hv)id);
+        if (!d)
+            continue;
+        domctl_domain_info(d, &info);
+        if (copy_to_guest(buffer + (uint64_t)*num * sizeof(info), &info, sizeof(info))) {
+            rc = -EFAULT;
+            break;
+        }
+        (*num)++;
+    }
+    spin_unlock_irqrestore(&domctl_lock, flags);
+    return rc;
+}
+
 static long getdomaininfo(struct domain *d, struct xen_domctl *op)
 {
     if (!d) {

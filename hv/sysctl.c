@@ -20,27 +20,19 @@
 
 static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 {
-    uint32_t num = 0;
-    for (unsigned int id = l->first_domain; id < DOMID_HV_MAX && num < l->max_domains; id++) {
-        struct domain *d = domain_by_id((domid_t_hv)id);
-        if (!d)
-            continue;
-        struct xen_domctl_getdomaininfo info;
-        domctl_domain_info(d, &info);
-        uint64_t at = (uint64_t)l->buffer.p + (uint64_t)num * sizeof(info);
-        if (copy_to_guest(at, &info, sizeof(info)))
-            return -EFAULT;
-        num++;
-    }
-    l->num_domains = num;
-    return 0;
+    uint32_t num;
+    long rc = domctl_domain_info_list(l->first_domain, l->max_domains, (uint64_t)l->buffer.p, &num);
+    if (rc == 0)
+        l->num_domains = num;
+    return rc;
 }
 
 static long physinfo(struct xen_sysctl_physinfo *pi)
 {
     memset(pi, 0, sizeof(*pi));
     unsigned int cpus = num_online_cpus();
-    pi->threads_per_core = arch_threads_per_core();
+    unsigned int threads = arch_threads_per_core();
+    pi->threads_per_core = threads <= cpus ? threads : cpus;
     pi->cores_per_socket = cpus / pi->threads_per_core; /* hv sees one socket */
     pi->nr_cpus = cpus;
     pi->max_cpu_id = cpus - 1;

@@ -13,6 +13,9 @@ long do_domctl(uint64_t arg);
 long do_sysctl(uint64_t arg);
 /* getdomaininfo's record of d (also each entry of sysctl getdomaininfolist). */
 void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info);
+/* Records of up to max domains from id first on, to the guest's buffer
+ * (sysctl getdomaininfolist), under domctl's lock; 0 or -EFAULT. */
+long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint32_t *num);
 
 /* Arch facts for the records: guest physical address bits (Xen's
  * hap_paddr_bits), RAM pages by the machine's memory map. */

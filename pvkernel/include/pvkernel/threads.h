@@ -56,7 +56,9 @@ void thread_sleep_until(uint64_t deadline);
 void thread_sleep(uint64_t ns);
 /* Ends the calling thread with `result` (returning from its fn does too). */
 void thread_exit(long result) __attribute__((noreturn));
-/* Waits until t has ended, frees it and returns its result. */
+/* Waits until t has ended, frees it and returns its result.  t must be
+ * another thread than the caller and is joined once (after that its slot
+ * may hold a new thread). */
 long thread_join(struct thread *t);
 
 /*
