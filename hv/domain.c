@@ -10,12 +10,16 @@
 #include <hv/errno.h>
 #include <hv/smp.h>
 #include <hv/softirq.h>
+#include <hv/sched.h>
+#include <hv/sched_credit.h>
 #include <xen-abi.h>
 #include <stdio.h>
 #include <string.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
+
+#define VCPU_TIMERS 3
 
 static struct domain *domains[DOMID_HV_MAX];
 struct domain *hardware_domain;
@@ -32,8 +36,14 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     struct domain *d = xzalloc(sizeof(*d));
     if (!d)
         return NULL;
+    /* Its cap timer (the credit scheduler's). */
+    if (!timers_reserve(1)) {
+        xfree(d);
+        return NULL;
+    }
     d->shared_info = alloc_hv_pages(1);
     if (!d->shared_info) {
+        timers_release(1);
         xfree(d);
         return NULL;
     }
@@ -45,18 +55,23 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     shared->count_info = 1;
     /* Writable for good, so that it can never be made a page table (as Xen). */
     shared->type_info = PGT_writable | PGT_validated | 1;
-    d->state = DOMAIN_BUILDING;
     d->page_lock = (spinlock_t)SPINLOCK_INIT;
+    d->lock = (spinlock_t)SPINLOCK_INIT;
+    credit_init_domain(d);
     d->page_list_head = PAGE_LIST_NULL;
     d->max_vcpus = max_vcpus;
     /* Xen's boot-built domains have no limit (~0U); domctl's start at 0. */
     d->max_pages = privileged ? UINT32_MAX : 0;
     d->shutdown_code = ~0u; /* SHUTDOWN_CODE_INVALID */
+    /* Xen's domains are born paused by their controller; the boot-built one is not. */
     d->controller_pause_count = privileged ? 0 : 1;
+    d->pause_count = d->controller_pause_count;
+    d->state = DOMAIN_RUNNING;
     d->vcpus = xzalloc(max_vcpus * sizeof(*d->vcpus));
     if (!d->vcpus || evtchn_init_domain(d, EVTCHN_PORTS - 1)) {
         xfree(d->vcpus);
         free_hv_pages(d->shared_info, 1);
+        timers_release(1);
         xfree(d);
         return NULL;
     }
@@ -78,12 +93,14 @@ int domain_destroy(struct domain *d)
     domains[d->id] = NULL;
     /* Ports first: closing a VIRQ port clears its vCPU's binding. */
     evtchn_destroy_domain(d);
+    credit_destroy_domain(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        stop_timer(&v->singleshot_timer);
-        stop_timer(&v->periodic_timer);
+        sched_destroy_vcpu(v);
+        arch_vcpu_destroy(v);
+        timers_release(VCPU_TIMERS);
         xfree(v);
     }
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
@@ -92,6 +109,7 @@ int domain_destroy(struct domain *d)
     shared->type_info = 0;
     free_hv_pages(d->shared_info, 1);
     xfree(d->vcpus);
+    timers_release(1);
     xfree(d);
     return 0;
 }
@@ -105,9 +123,22 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
         return NULL;
     v->id = id;
     v->domain = d;
+    /* Its single-shot, periodic and poll timers. */
+    if (!timers_reserve(VCPU_TIMERS)) {
+        xfree(v);
+        return NULL;
+    }
+    if (arch_vcpu_create(v)) {
+        timers_release(VCPU_TIMERS);
+        xfree(v);
+        return NULL;
+    }
     /* Offline until it is started (dom0's vCPU 0, setvcpucontext and VCPUOP_up). */
     v->runstate = RUNSTATE_offline;
     v->runstate_entry = NOW();
+    /* Spread over the CPUs as they are created, as Xen places them first. */
+    sched_init_vcpu(v, id % num_online_cpus());
+    vcpu_init_timers(v);
     d->vcpus[id] = v;
     return v;
 }
@@ -140,6 +171,13 @@ uint64_t domain_alloc_pages(struct domain *d, unsigned int order)
     return mfn;
 }
 
+void vcpu_start(struct vcpu *v)
+{
+    v->is_initialised = true;
+    if (vcpu_test_and_clear_flag(v, VPF_DOWN))
+        vcpu_wake(v);
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
     static const char *const reasons[] = {"poweroff", "reboot",   "suspend",
@@ -151,11 +189,12 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         d->shutdown_code = reason;
     printk("Domain %u shut down: reason %u (%s)\n", d->id, reason,
            reason < ARRAY_SIZE(reasons) ? reasons[reason] : "unknown");
+    domain_sched_update(d);
 }
 
 void domain_dump(struct domain *d)
 {
-    static const char *const states[] = {"building", "running", "shut down", "crashed"};
+    static const char *const states[] = {"running", "shut down", "crashed"};
     printk("General information for domain %u:\n", d->id);
     char max[24] = "unlimited";
     if (d->max_pages < UINT32_MAX) /* Xen's ~0U: no limit */
@@ -167,11 +206,11 @@ void domain_dump(struct domain *d)
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        const char *what = d->state != DOMAIN_RUNNING ? "stopped"
-                           : !v->up                   ? "down"
-                           : v->blocked               ? "blocked"
-                           : v->running               ? "running"
-                                                      : "runnable";
+        const char *what = d->state != DOMAIN_RUNNING       ? "stopped"
+                           : (v->pause_flags & VPF_DOWN)    ? "down"
+                           : (v->pause_flags & VPF_BLOCKED) ? "blocked"
+                           : v->running                     ? "running"
+                                                            : "runnable";
         vcpu_info_t *vi = d->shared_info ? pv_vcpu_info(v) : NULL;
         printk("    VCPU%u: CPU%u %s upcall_pend=%02x upcall_mask=%02x\n", v->id, v->processor,
                what, vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_upcall_mask : 0);
@@ -184,6 +223,7 @@ void domain_crash(struct domain *d, const char *why)
     if (d->shutdown_code == ~0u)
         d->shutdown_code = SHUTDOWN_crash;
     printk(XENLOG_ERR "Domain %u crashed: %s\n", d->id, why);
+    domain_sched_update(d);
 }
 
 void hardware_domain_stopped(struct domain *d)
@@ -255,8 +295,9 @@ int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order)
 
 void vcpu_kick(struct vcpu *v)
 {
-    v->kicked = true;
-    /* A vCPU blocked on another CPU waits in hlt: interrupt it. */
-    if (v->blocked && v->processor != smp_processor_id())
+    bool running = __atomic_load_n(&v->running, __ATOMIC_SEQ_CST);
+    vcpu_unblock(v);
+    /* Running on another CPU: interrupt it, so that it sees the event. */
+    if (running && v->processor != smp_processor_id())
         arch_kick_cpu(v->processor);
 }

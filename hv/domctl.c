@@ -10,6 +10,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/spinlock.h>
+#include <hv/sched.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
 #include <xen-abi.h>
@@ -131,10 +132,11 @@ void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
             continue;
         info->max_vcpu_id = i;
         cpu_time += vcpu_running_time(v);
-        if (!v->up)
+        unsigned int pause_flags = __atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST);
+        if (pause_flags & VPF_DOWN)
             continue;
         online++;
-        if (!v->blocked)
+        if (!(pause_flags & VPF_BLOCKED))
             vcpu_flags &= ~XEN_DOMINF_blocked;
         if (v->running)
             vcpu_flags |= XEN_DOMINF_running;
@@ -236,11 +238,13 @@ static long domctl_command(struct xen_domctl *op, struct domain *d, struct domai
         if (d->controller_pause_count >= 255)
             return -EOVERFLOW;
         d->controller_pause_count++;
+        domain_pause(d);
         return 0;
     case XEN_DOMCTL_unpausedomain:
         if (d->controller_pause_count <= 0)
             return -EINVAL;
         d->controller_pause_count--;
+        domain_unpause(d);
         return 0;
     case XEN_DOMCTL_setdomainhandle:
         memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));

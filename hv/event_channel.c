@@ -9,6 +9,7 @@
 #include <hv/event.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
+#include <hv/sched.h>
 #include <hv/mm.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
@@ -87,6 +88,21 @@ static void notify_vcpu(struct domain *d, uint32_t port)
     }
 }
 
+/* Wakes d's vCPUs polling for port (or for several ports), masked or not. */
+static void wake_pollers(struct domain *d, uint32_t port)
+{
+    if (!__atomic_load_n(&d->nr_polling, __ATOMIC_SEQ_CST))
+        return;
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v || !__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST))
+            continue;
+        int want = __atomic_load_n(&v->poll_evtchn, __ATOMIC_SEQ_CST);
+        if ((want <= 0 || (uint32_t)want == port) && vcpu_poll_end(v))
+            vcpu_unblock(v);
+    }
+}
+
 /* Marks port pending for d and, if unmasked, tells the vCPU it notifies. */
 static void set_pending(struct domain *d, uint32_t port)
 {
@@ -95,6 +111,7 @@ static void set_pending(struct domain *d, uint32_t port)
         return;
     if (!test_bit(&s->evtchn_mask[port / 64], port % 64))
         notify_vcpu(d, port);
+    wake_pollers(d, port);
 }
 
 bool evtchn_port_pending(struct domain *d, uint32_t port)

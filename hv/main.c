@@ -37,12 +37,17 @@ void hv_main(void)
     }
 
     struct domain *d = domain_create(0, true, dom0_max_vcpus());
-    struct vcpu *v = d ? vcpu_create(d, 0) : NULL;
-    if (!v)
+    if (!d)
         panic("Could not create domain 0");
+    /* All of dom0's vCPUs exist from the start; the others stay down until
+     * the kernel brings them up (VCPUOP_initialise, VCPUOP_up), as on Xen. */
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (!vcpu_create(d, i))
+            panic("Could not create domain 0");
     int rc = arch_dom0_build(d, kernel, initrd);
     if (rc)
         panic("Could not set up DOM0 guest OS (%d)", rc);
     printk("Bring-up complete; starting dom0\n");
-    arch_start_vcpu(v);
+    vcpu_start(d->vcpus[0]);
+    arch_idle();
 }

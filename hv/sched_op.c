@@ -1,13 +1,16 @@
 /*
- * The sched_op hypercall: yield (with one vCPU per CPU there is nothing
- * else to run), block (events enabled; returns once one is pending), poll
- * (up to 128 ports, with an optional absolute timeout), shutdown and
- * shutdown_code.  A blocked vCPU's CPU halts until an interrupt; timers and
- * event sends wake it.
+ * The sched_op hypercall, as Xen: yield (to a queued vCPU of the same
+ * priority), block (events enabled; returns once one is pending), poll (up
+ * to 128 ports, with an optional absolute timeout), shutdown and
+ * shutdown_code.  Blocking and polling only set the vCPU's state and ask
+ * for the scheduler, which runs before the return to the guest; the vCPU
+ * resumes there with the hypercall's result once it is woken.
  */
 #include <hv/hypercall.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
+#include <hv/sched.h>
+#include <hv/softirq.h>
 #include <hv/event.h>
 #include <hv/timer.h>
 #include <asm/guest_access.h>
@@ -16,65 +19,62 @@
 
 #define POLL_MAX_PORTS 128
 
-static void wake_noop(void *data)
+/* Xen's vcpu_block: blocked unless an event is already pending. */
+static void block_current(struct vcpu *v)
 {
-}
-
-struct poll_set {
-    evtchn_port_t ports[POLL_MAX_PORTS];
-    unsigned int nr;
-};
-
-static bool poll_done(struct vcpu *v, const struct poll_set *set)
-{
-    for (unsigned int i = 0; i < set->nr; i++)
-        if (evtchn_port_pending(v->domain, set->ports[i]))
-            return true;
-    return v->kicked;
-}
-
-/* Waits until done (block: an event pending; poll: a port pending) or the deadline. */
-static void wait_blocked(struct vcpu *v, const struct poll_set *set, s_time_t deadline)
-{
-    struct timer wake;
-    init_timer(&wake, wake_noop, NULL, v->processor);
-    if (deadline)
-        set_timer(&wake, deadline);
-    v->kicked = false;
-    v->blocked = true;
-    vcpu_runstate_change(v, RUNSTATE_blocked);
-    for (;;) {
-        if (set ? poll_done(v, set) : arch_vcpu_events_pending(v))
-            break;
-        if (deadline && NOW() >= deadline)
-            break;
-        if (v->domain->state != DOMAIN_RUNNING)
-            break;
-        arch_wait_for_interrupt();
-    }
-    v->blocked = false;
-    vcpu_runstate_change(v, RUNSTATE_running);
-    stop_timer(&wake);
+    vcpu_test_and_set_flag(v, VPF_BLOCKED);
+    /* Checked after setting the flag: an event sent meanwhile unblocks it. */
+    if (arch_vcpu_events_pending(v))
+        vcpu_test_and_clear_flag(v, VPF_BLOCKED);
+    else
+        raise_softirq(SCHEDULE_SOFTIRQ);
 }
 
 static long do_poll(struct vcpu *v, uint64_t arg)
 {
+    struct domain *d = v->domain;
     struct sched_poll p;
     if (copy_from_guest(&p, arg, sizeof(p)))
         return -EFAULT;
     if (p.nr_ports > POLL_MAX_PORTS)
         return -EINVAL;
-    struct poll_set set = {.nr = p.nr_ports};
-    if (set.nr && copy_from_guest(set.ports, (uint64_t)p.ports.p, set.nr * sizeof(evtchn_port_t)))
+    uint64_t ports = (uint64_t)p.ports.p;
+    if (p.nr_ports && !guest_range_ok(ports, p.nr_ports * sizeof(evtchn_port_t)))
         return -EFAULT;
-    for (unsigned int i = 0; i < set.nr; i++)
-        if (!evtchn_port_valid(v->domain, set.ports[i]))
-            return -EINVAL;
-    for (unsigned int i = 0; i < set.nr; i++)
-        if (evtchn_port_pending(v->domain, set.ports[i]))
-            return 0;
-    wait_blocked(v, &set, (s_time_t)p.timeout);
+    /* Polling vCPUs are woken by sends to the port they wait for (any port
+     * when they wait for several), and by any event upcall of their own. */
+    __atomic_store_n(&v->poll_evtchn, -1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&d->nr_polling, 1, __ATOMIC_SEQ_CST);
+    vcpu_test_and_set_flag(v, VPF_BLOCKED);
+    /* Checked after the flags are set, so that no wake-up is missed. */
+    long rc = 0;
+    if (arch_vcpu_events_need_delivery(v))
+        goto out;
+    evtchn_port_t port = 0;
+    for (unsigned int i = 0; i < p.nr_ports; i++) {
+        rc = -EFAULT;
+        if (copy_from_guest(&port, ports + i * sizeof(port), sizeof(port)))
+            goto out;
+        rc = -EINVAL;
+        if (!evtchn_port_valid(d, port))
+            goto out;
+        rc = 0;
+        if (evtchn_port_pending(d, port))
+            goto out;
+    }
+    if (p.nr_ports == 1)
+        __atomic_store_n(&v->poll_evtchn, (int)port, __ATOMIC_SEQ_CST);
+    if (p.timeout)
+        set_timer(&v->poll_timer, (s_time_t)p.timeout);
+    else
+        stop_timer(&v->poll_timer); /* one left from an earlier poll must not end this one */
+    raise_softirq(SCHEDULE_SOFTIRQ);
     return 0;
+out:
+    vcpu_poll_end(v);
+    vcpu_test_and_clear_flag(v, VPF_BLOCKED);
+    return rc;
 }
 
 long do_sched_op(uint64_t cmd, uint64_t arg)
@@ -83,11 +83,12 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
     struct domain *d = v->domain;
     switch (cmd) {
     case SCHEDOP_yield:
+        sched_yield_current();
         return 0;
     case SCHEDOP_block:
         /* Blocking enables event delivery; a pending event returns at once. */
         arch_vcpu_enable_events(v);
-        wait_blocked(v, NULL, 0);
+        block_current(v);
         return 0;
     case SCHEDOP_poll:
         return do_poll(v, arg);

@@ -10,16 +10,21 @@
 #include <hv/spinlock.h>
 #include <hv/panic.h>
 #include <hv/console.h>
+#include <hv/mm.h>
 
-#define TIMERS_PER_CPU 256
+/* hv's own timers per CPU; every vCPU and domain adds room for its own
+ * on every CPU (timers move with their vCPU), so a heap never fills. */
+#define TIMERS_BASE 64
 
 struct cpu_timers {
     spinlock_t lock;
     struct timer_heap heap;
-    struct timer *slots[TIMERS_PER_CPU + 1];
+    bool online;
 };
 
 static struct cpu_timers cpu_timers[HV_MAX_CPUS];
+static spinlock_t reserve_lock = SPINLOCK_INIT;
+static unsigned int timers_reserved;
 
 s_time_t NOW(void)
 {
@@ -48,7 +53,7 @@ void set_timer(struct timer *t, s_time_t expires)
     timer_heap_remove(&ct->heap, t);
     t->expires = expires;
     if (!timer_heap_insert(&ct->heap, t))
-        panic("CPU %u: more than %u timers pending", t->cpu, TIMERS_PER_CPU);
+        panic("CPU %u: more than %u timers pending", t->cpu, ct->heap.capacity);
     bool earliest = timer_heap_peek(&ct->heap) == t;
     spin_unlock_irqrestore(&ct->lock, flags);
     if (earliest) {
@@ -82,11 +87,71 @@ static void timer_softirq(void)
     spin_unlock_irqrestore(&ct->lock, flags);
 }
 
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+    if (t->cpu == cpu)
+        return;
+    struct cpu_timers *ct = &cpu_timers[t->cpu];
+    unsigned long flags = spin_lock_irqsave(&ct->lock);
+    bool active = timer_heap_remove(&ct->heap, t);
+    spin_unlock_irqrestore(&ct->lock, flags);
+    t->cpu = cpu;
+    if (active)
+        set_timer(t, t->expires);
+}
+
+/* Grows one CPU's heap to hold `capacity` timers; false without memory. */
+static bool grow_heap(struct cpu_timers *ct, unsigned int capacity)
+{
+    if (ct->heap.capacity >= capacity)
+        return true;
+    struct timer **slots = xzalloc((capacity + 1) * sizeof(*slots));
+    if (!slots)
+        return false;
+    unsigned long flags = spin_lock_irqsave(&ct->lock);
+    struct timer **old = ct->heap.slots;
+    for (unsigned int i = 1; i <= ct->heap.nr; i++)
+        slots[i] = old[i];
+    ct->heap.slots = slots;
+    ct->heap.capacity = capacity;
+    spin_unlock_irqrestore(&ct->lock, flags);
+    xfree(old);
+    return true;
+}
+
+bool timers_reserve(unsigned int n)
+{
+    unsigned long flags = spin_lock_irqsave(&reserve_lock);
+    unsigned int want = TIMERS_BASE + timers_reserved + n;
+    bool ok = true;
+    for (unsigned int cpu = 0; cpu < HV_MAX_CPUS && ok; cpu++)
+        if (cpu_timers[cpu].online)
+            ok = grow_heap(&cpu_timers[cpu], want);
+    if (ok)
+        timers_reserved += n;
+    spin_unlock_irqrestore(&reserve_lock, flags);
+    return ok;
+}
+
+void timers_release(unsigned int n)
+{
+    unsigned long flags = spin_lock_irqsave(&reserve_lock);
+    timers_reserved -= n < timers_reserved ? n : timers_reserved;
+    spin_unlock_irqrestore(&reserve_lock, flags);
+}
+
 void timers_init_cpu(unsigned int cpu)
 {
     struct cpu_timers *ct = &cpu_timers[cpu];
     ct->lock = (spinlock_t)SPINLOCK_INIT;
-    timer_heap_init(&ct->heap, ct->slots, TIMERS_PER_CPU);
+    unsigned long flags = spin_lock_irqsave(&reserve_lock);
+    unsigned int capacity = TIMERS_BASE + timers_reserved;
+    struct timer **slots = xzalloc((capacity + 1) * sizeof(*slots));
+    if (!slots)
+        panic("CPU %u: no memory for its timers", cpu);
+    timer_heap_init(&ct->heap, slots, capacity);
+    ct->online = true;
+    spin_unlock_irqrestore(&reserve_lock, flags);
     if (cpu == 0)
         open_softirq(TIMER_SOFTIRQ, timer_softirq);
 }

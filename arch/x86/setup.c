@@ -28,6 +28,7 @@
 #include <asm/time.h>
 #include <asm/rtc.h>
 #include <hv/timer.h>
+#include <hv/sched.h>
 #include <string.h>
 #include <stdio.h>
 #include <hv/keyhandler.h>
@@ -208,6 +209,7 @@ void arch_start(uint32_t magic, paddr_t info_pa)
     interrupts_init_cpu();
     lapic_timer_calibrate();
     timers_init_cpu(0);
+    sched_init_cpu(0);
     local_irq_enable();
     hvtest_run(HVTEST_AFTER_APIC);
 

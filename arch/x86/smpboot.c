@@ -25,6 +25,7 @@
 #include <hv/smp.h>
 #include <hv/softirq.h>
 #include <hv/timer.h>
+#include <hv/sched.h>
 #include <string.h>
 
 extern const char trampoline_start[], trampoline_end[], trampoline_params[];
@@ -151,6 +152,11 @@ void interrupts_init_cpu(void)
     }
 }
 
+void arch_wait_relax(void)
+{
+    cpu_relax();
+}
+
 /* The idle loop of every CPU: run softirqs, halt until the next interrupt. */
 void arch_idle(void)
 {
@@ -174,6 +180,7 @@ static void ap_start(struct percpu *p)
     p->apic_id = lapic_id();
     lapic_init_ap();
     timers_init_cpu(p->id);
+    sched_init_cpu(p->id);
     __atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&p->online, true, __ATOMIC_SEQ_CST);
     cpu_start_heartbeat();

@@ -17,20 +17,32 @@ typedef uint16_t domid_t_hv;
 #define DOMID_HV_MAX 0x7ff0 /* DOMID_FIRST_RESERVED */
 #define HV_MAX_VCPUS 8192   /* Xen's MAX_VIRT_CPUS: a PV domain's vCPU limit */
 
-enum domain_state { DOMAIN_BUILDING, DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
+enum domain_state { DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
 
 struct vcpu {
     unsigned int id;
     struct domain *domain;
-    bool running;
-    bool up;
-    unsigned int processor; /* the CPU it runs on */
-    volatile bool blocked;  /* in SCHEDOP_block or SCHEDOP_poll */
-    volatile bool kicked;   /* an event arrived since it last looked */
+    /* Scheduling (hv/sched.c; the invariants are in hv/sched.h). */
+    volatile bool running;    /* picked by a CPU, registers not yet saved */
+    bool is_initialised;      /* has a context (builder, VCPUOP_initialise) */
+    unsigned int processor;   /* the CPU whose run queue it belongs to */
+    unsigned int pause_flags; /* VPF_*, changed atomically */
+    int pause_count;          /* vcpu_pause */
+    bool on_runq;
+    struct vcpu *runq_next, *runq_prev;
+    uint64_t hard_affinity; /* CPUs it may run on */
+    int credit;             /* credit scheduler: what it may still run */
+    int priority;           /* CSCHED_PRI_* while queued */
+    s_time_t run_start;     /* when it last started running (credit burn) */
+    /* SCHEDOP_poll: whether it polls, and the port (-1: any of several). */
+    volatile bool polling;
+    volatile int poll_evtchn;
+    struct timer poll_timer;
     uint32_t virq_to_port[HV_NR_VIRQS];
     struct timer singleshot_timer; /* set_timer_op, VCPUOP_set_singleshot_timer */
     struct timer periodic_timer;   /* VCPUOP_set_periodic_timer; 10 ms at start */
     s_time_t periodic_period;
+    s_time_t periodic_last_event;
     /* Runstate accounting (<xen/vcpu.h>), and where the guest wants a copy. */
     int runstate;
     s_time_t runstate_entry;
@@ -46,6 +58,7 @@ struct domain {
     unsigned int shutdown_reason;
     unsigned int shutdown_code; /* SCHEDOP_shutdown_code */
     spinlock_t page_lock;
+    spinlock_t lock;         /* vCPU initialisation (Xen's domain_lock) */
     uint32_t page_list_head; /* frames owned, threaded through frame_table next/prev */
     uint64_t tot_pages;
     uint64_t max_pages; /* at most UINT32_MAX, as Xen's unsigned int */
@@ -57,7 +70,15 @@ struct domain {
     uint32_t emulation_flags;   /* XEN_X86_EMU_* */
     bool msr_relaxed;           /* XEN_X86_MSR_RELAXED */
     int controller_pause_count; /* pausedomain/unpausedomain; 1 at creation */
-    int max_grant_frames;       /* kept for grant tables */
+    int pause_count;            /* every pause of the whole domain, the controller's too */
+    uint64_t dirty_cpumask;     /* CPUs whose TLBs may hold its mappings */
+    volatile int nr_polling;    /* vCPUs in SCHEDOP_poll */
+    unsigned int sched_weight;  /* credit scheduler: 256 by default */
+    unsigned int sched_cap;     /* percent of one CPU; 0 = no cap */
+    spinlock_t cap_lock;        /* the cap's budget in the current period */
+    s_time_t cap_period_start, cap_used;
+    struct timer cap_timer; /* releases parked vCPUs at the period's end */
+    int max_grant_frames;   /* kept for grant tables */
     int max_maptrack_frames;
     unsigned int grant_version_max;
     int64_t time_offset_seconds; /* settimeoffset */
@@ -94,26 +115,42 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
 /* For the 'q' debug key: state, pages and each vCPU. */
 void domain_dump(struct domain *d);
-/* Wakes v if it is blocked waiting for events. */
+/* An event is pending for v: wake it if blocked, interrupt its CPU if it runs elsewhere. */
 void vcpu_kick(struct vcpu *v);
-/* Starts v's timers (the 10 ms default periodic timer) and runstate. */
-void vcpu_start_timers(struct vcpu *v);
-/* Runstate transitions (RUNSTATE_* of <xen/vcpu.h>). */
+/* The periodic timer's work when v starts running on this CPU (Xen's catch-up tick). */
+void vcpu_periodic_timer_work(struct vcpu *v);
+/* Runstate transitions (RUNSTATE_* of <xen/vcpu.h>); the guest's copy is
+ * written by vcpu_update_runstate_area, with v's page tables loaded. */
 void vcpu_runstate_change(struct vcpu *v, int state);
+void vcpu_update_runstate_area(struct vcpu *v);
+/* A new vCPU's timers, on its CPU; moving them with it. */
+void vcpu_init_timers(struct vcpu *v);
+void migrate_vcpu_timers(struct vcpu *v, unsigned int cpu);
+/* Ends v's SCHEDOP_poll; true for the one caller that ended it. */
+bool vcpu_poll_end(struct vcpu *v);
 /* Time v has spent running, in ns (getdomaininfo's cpu_time adds these up). */
 uint64_t vcpu_running_time(const struct vcpu *v);
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
 long do_set_timer_op(uint64_t timeout);
-/* Arch hooks for blocking: the vCPU's event state, and waiting for an interrupt. */
+/* Arch hooks for blocking: the vCPU's event state. */
 bool arch_vcpu_events_pending(struct vcpu *v);
+/* ... pending and not masked (Xen's local_events_need_delivery). */
+bool arch_vcpu_events_need_delivery(struct vcpu *v);
 void arch_vcpu_enable_events(struct vcpu *v);
-void arch_wait_for_interrupt(void);
 extern struct domain *hardware_domain;
 
 /* Arch hooks: build dom0 from its boot modules (0 or -errno); run a vCPU here. */
 struct boot_module;
 int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
                     const struct boot_module *initrd);
-void arch_start_vcpu(struct vcpu *v) __noreturn;
+/* Makes v (initialised) runnable: it leaves VPF_DOWN and is queued. */
+void vcpu_start(struct vcpu *v);
 unsigned int dom0_max_vcpus(void);
+/* Arch hooks for vCPUs: create (its FPU area; -1 without memory), destroy,
+ * and VCPUOP_initialise's context (0 or -errno). */
+int arch_vcpu_create(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
+int arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
+/* Has v no vcpu_info of its own yet (an id past shared_info's slots)? */
+bool arch_vcpu_info_unregistered(const struct vcpu *v);
 #endif

@@ -6,7 +6,7 @@
 #define HV_SOFTIRQ_H
 #include <hv/types.h>
 
-enum softirq { TIMER_SOFTIRQ, CONSOLE_SOFTIRQ, NR_SOFTIRQS };
+enum softirq { TIMER_SOFTIRQ, CONSOLE_SOFTIRQ, SCHEDULE_SOFTIRQ, NR_SOFTIRQS };
 
 void open_softirq(enum softirq nr, void (*handler)(void));
 void raise_softirq(enum softirq nr);

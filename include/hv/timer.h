@@ -37,6 +37,11 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
 /* (Re)arms t to fire at `expires` (system time, ns). */
 void set_timer(struct timer *t, s_time_t expires);
 void stop_timer(struct timer *t);
+/* Moves t to another CPU's heap (armed or not). */
+void migrate_timer(struct timer *t, unsigned int cpu);
+/* Room for n more timers on every CPU (a new vCPU's); false without memory. */
+bool timers_reserve(unsigned int n);
+void timers_release(unsigned int n);
 s_time_t NOW(void);
 void timers_init_cpu(unsigned int cpu);
 /* Called from the hardware timer interrupt: raises TIMER_SOFTIRQ. */

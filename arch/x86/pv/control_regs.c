@@ -127,6 +127,11 @@ void pv_init_control_regs(struct vcpu *v)
     v->arch.tsc_aux = 0;
 }
 
+void pv_set_guest_cr4(struct vcpu *v, uint64_t cr4)
+{
+    v->arch.cr4 = fixup_guest_cr4(cr4);
+}
+
 void pv_load_control_regs(struct vcpu *v)
 {
     load_cr4(v);

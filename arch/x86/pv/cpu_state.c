@@ -4,8 +4,8 @@
  * kernel stack for user-to-kernel transitions (stack_switch), the lazy-FPU
  * TS flag (fpu_taskswitch, clts, #NM) and the debug registers
  * (set_debugreg/get_debugreg), with Xen's checks.  hv itself never touches
- * the FPU, SSE or debug registers, so a vCPU's values stay live in the CPU
- * while it runs.
+ * the FPU, SSE or debug registers while a vCPU runs, so its values stay
+ * live in the CPU until a context switch saves them (context_switch.c).
  */
 #include <asm/pv.h>
 #include <asm/layout.h>
@@ -151,7 +151,11 @@ static uint64_t read_dr6(void)
  */
 long do_set_debugreg(uint64_t reg, uint64_t value)
 {
-    struct vcpu *v = current_vcpu();
+    return pv_set_debugreg(current_vcpu(), reg > 7 ? 8 : (unsigned int)reg, value);
+}
+
+long pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value)
+{
     if (reg == 4 || reg == 5) {
         if (v->arch.cr4 & X86_CR4_DE)
             return -ENODEV;
@@ -193,8 +197,18 @@ long do_set_debugreg(uint64_t reg, uint64_t value)
         return -ENODEV;
     }
     v->arch.debugreg[reg] = value;
-    load_dr((unsigned int)reg, value);
+    /* Another vCPU's registers are loaded when it next runs. */
+    if (v == current_vcpu())
+        load_dr(reg, value);
     return 0;
+}
+
+void pv_load_debugregs(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < 4; i++)
+        load_dr(i, v->arch.debugreg[i]);
+    load_dr(6, v->arch.debugreg[6]);
+    load_dr(7, v->arch.debugreg[7]);
 }
 
 int pv_read_debugreg(unsigned int reg, uint64_t *value)

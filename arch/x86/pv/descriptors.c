@@ -109,7 +109,6 @@ void pv_load_gdt(struct vcpu *v)
 
 long do_set_gdt(uint64_t frame_list, uint64_t entries_arg)
 {
-    struct vcpu *v = current_vcpu();
     unsigned int entries = (unsigned int)entries_arg;
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -EINVAL;
@@ -117,6 +116,14 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries_arg)
     uint64_t frames[FIRST_RESERVED_GDT_PAGE];
     if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
         return -EFAULT;
+    return pv_set_gdt(current_vcpu(), frames, entries);
+}
+
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
+{
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -EINVAL;
+    unsigned int nr = gdt_frame_count(entries);
     /* Take the new frames before letting go of the old (they may overlap). */
     for (unsigned int i = 0; i < nr; i++) {
         if (frames[i] >= max_page || pv_get_page_and_type(frames[i], PGT_seg_desc, v->domain)) {
@@ -131,7 +138,8 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries_arg)
     memset(v->arch.gdt_frames, 0, sizeof(v->arch.gdt_frames));
     memcpy(v->arch.gdt_frames, frames, nr * sizeof(frames[0]));
     v->arch.gdt_ents = entries;
-    pv_load_gdt(v);
+    if (v == current_vcpu())
+        pv_load_gdt(v);
     for (unsigned int i = 0; i < old_nr; i++)
         pv_put_page_and_type(old[i]);
     return 0;

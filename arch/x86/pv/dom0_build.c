@@ -442,7 +442,7 @@ static void setup_dom0_ioports(struct domain *d)
 
 static void setup_vcpu0(struct vcpu *v, const struct xen_notes *n, const struct layout *l)
 {
-    struct cpu_regs *r = &v->arch.initial_regs;
+    struct cpu_regs *r = &v->arch.user_regs;
     memset(r, 0, sizeof(*r));
     r->rip = n->entry;
     r->rsp = l->vstack_end;
@@ -570,7 +570,7 @@ static int build_from_image(struct domain *d, const uint8_t *image, size_t image
     setup_vcpu0(v0, &notes, l);
     ((shared_info_t *)d->shared_info)->arch.max_pfn = b.nr_pages;
     xfree(b.p2m);
-    d->state = DOMAIN_RUNNING;
+    pv_update_wallclock(d);
     return 0;
 }
 

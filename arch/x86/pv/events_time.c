@@ -29,6 +29,11 @@ vcpu_info_t *pv_vcpu_info(struct vcpu *v)
     return &((shared_info_t *)v->domain->shared_info)->vcpu_info[v->id];
 }
 
+bool arch_vcpu_info_unregistered(const struct vcpu *v)
+{
+    return !v->arch.vcpu_info && v->id >= XEN_LEGACY_MAX_VCPUS;
+}
+
 /* pvclock scale: ns = ((tsc delta) << shift (or >> -shift)) * mul >> 32. */
 static uint32_t time_mul;
 static int8_t time_shift;

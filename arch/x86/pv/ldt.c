@@ -162,6 +162,7 @@ int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
     pv_destroy_ldt(v);
     v->arch.ldt_base = base;
     v->arch.ldt_ents = entries;
-    pv_load_ldt(v);
+    if (v == current_vcpu())
+        pv_load_ldt(v);
     return 0;
 }

@@ -558,6 +558,34 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
     return 0;
 }
 
+int pv_set_vcpu_tables(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn)
+{
+    struct domain *d = v->domain;
+    if (!owned_by(kernel_mfn, d))
+        return -EINVAL;
+    int rc = get_page_and_type(kernel_mfn, PGT_l4, d);
+    if (rc)
+        return rc;
+    if (user_mfn) {
+        rc = owned_by(user_mfn, d) ? get_page_and_type(user_mfn, PGT_l4, d) : -EINVAL;
+        if (rc) {
+            put_page_and_type(kernel_mfn);
+            return rc;
+        }
+    }
+    table_of(kernel_mfn)[HV_SLOT_FIRST] = hv_l4[HV_SLOT_FIRST];
+    if (user_mfn && !(d->arch.vm_assist & (1UL << VMASST_TYPE_m2p_strict)))
+        table_of(user_mfn)[HV_SLOT_FIRST] = hv_l4[HV_SLOT_FIRST];
+    uint64_t old_kernel = v->arch.guest_table, old_user = v->arch.guest_table_user;
+    v->arch.guest_table = kernel_mfn;
+    v->arch.guest_table_user = user_mfn;
+    if (old_kernel)
+        put_page_and_type(old_kernel);
+    if (old_user)
+        put_page_and_type(old_user);
+    return 0;
+}
+
 int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn)
 {
     return new_baseptr(v, mfn, false);
@@ -670,6 +698,11 @@ int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value)
      (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |            \
      (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |         \
      (1UL << VMASST_TYPE_m2p_strict))
+
+unsigned long pv_vm_assist_valid(void)
+{
+    return VM_ASSIST_VALID;
+}
 
 long do_vm_assist(uint64_t cmd, uint64_t type)
 {

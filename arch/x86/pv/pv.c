@@ -1,7 +1,7 @@
 /*
  * Running PV vCPUs: the per-CPU syscall MSRs, hypercall dispatch, exceptions
- * raised by a guest, the checks on every way back to a guest, and the exit
- * to the idle loop when a guest stops (see asm/pv.h).
+ * raised by a guest, the checks on every way back to a guest, and leaving
+ * a vCPU whose domain stopped to the scheduler (see asm/pv.h).
  */
 #include <asm/pv.h>
 #include <asm/cpu.h>
@@ -13,6 +13,7 @@
 #include <hv/errno.h>
 #include <hv/hypercall.h>
 #include <hv/main.h>
+#include <hv/sched.h>
 #include <hv/panic.h>
 #include <hv/softirq.h>
 #include <hv/symbols.h>
@@ -47,21 +48,18 @@ void pv_cpu_init(unsigned int cpu)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-static void idle_after_guest(void)
-{
-    arch_idle();
-}
-
 /* The vCPU on this CPU stopped (its domain shut down or crashed). */
 static void __noreturn leave_guest(void)
 {
-    struct percpu *p = this_cpu();
-    struct domain *d = p->current->domain;
-    p->current = NULL;
-    write_cr3(hv_l4_pa);
+    struct domain *d = current_vcpu()->domain;
     if (d == hardware_domain)
         hardware_domain_stopped(d);
-    reset_stack_and_call((char *)stack_block_top(p) - 64, idle_after_guest);
+    /* No longer runnable: the scheduler switches away and never comes back. */
+    domain_sched_update(d);
+    for (;;) {
+        raise_softirq(SCHEDULE_SOFTIRQ);
+        do_softirq();
+    }
 }
 
 static bool domain_running(const struct vcpu *v)
@@ -89,6 +87,11 @@ static void __noreturn crash_guest(struct vcpu *v, const struct cpu_regs *regs, 
     show_guest_state(v, regs);
     domain_crash(v->domain, reason);
     leave_guest();
+}
+
+void pv_crash_current(const struct cpu_regs *regs, const char *reason)
+{
+    crash_guest(current_vcpu(), regs, reason);
 }
 
 /* Can hv's iretq load the frame?  Checked after hv built or changed it. */
@@ -257,36 +260,6 @@ void pv_before_return_to_guest(struct cpu_regs *regs)
     pv_deliver_events(regs);
 }
 
-static void start_current_vcpu(void)
-{
-    struct vcpu *v = current_vcpu();
-    struct cpu_regs *frame = guest_regs();
-    *frame = v->arch.initial_regs;
-    wrmsr(MSR_FS_BASE, v->arch.fs_base);
-    wrmsr(MSR_GS_BASE, v->arch.gs_base_kernel);
-    wrmsr(MSR_SHADOW_GS_BASE, v->arch.gs_base_user);
-    write_cr3(v->arch.guest_table << PAGE_SHIFT);
-    v->running = true;
-    v->processor = this_cpu_id();
-    pv_init_debugregs(v);
-    pv_init_control_regs(v);
-    pv_load_control_regs(v);
-    pv_load_gdt(v);
-    pv_load_ldt(v);
-    pv_update_wallclock(v->domain);
-    pv_update_time(v);
-    vcpu_start_timers(v);
-    pv_enter_guest(frame);
-}
-
-void pv_start_vcpu(struct vcpu *v)
-{
-    struct percpu *p = this_cpu();
-    p->current = v;
-    /* Below the frame the guest's registers will occupy. */
-    reset_stack_and_call((char *)guest_regs() - 64, start_current_vcpu);
-}
-
 int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
                     const struct boot_module *initrd)
 {
@@ -294,11 +267,6 @@ int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
      * and port 0x61 pass through: io_ports.c); getdomaininfo shows it. */
     d->emulation_flags = XEN_X86_EMU_PIT;
     return dom0_build_pv(d, kernel, initrd);
-}
-
-void arch_start_vcpu(struct vcpu *v)
-{
-    pv_start_vcpu(v);
 }
 
 bool arch_vcpu_events_pending(struct vcpu *v)
@@ -311,9 +279,8 @@ void arch_vcpu_enable_events(struct vcpu *v)
     pv_vcpu_info(v)->evtchn_upcall_mask = 0;
 }
 
-void arch_wait_for_interrupt(void)
+bool arch_vcpu_events_need_delivery(struct vcpu *v)
 {
-    safe_halt(); /* sti; hlt: an interrupt between the check and the halt still wakes it */
-    local_irq_disable();
-    do_softirq();
+    vcpu_info_t *vi = pv_vcpu_info(v);
+    return vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask;
 }

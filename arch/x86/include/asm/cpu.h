@@ -112,6 +112,11 @@ static inline void safe_halt(void)
 #ifdef HOST_TEST
 void invlpg(const void *va);
 #else
+static inline void clts(void)
+{
+    __asm__ __volatile__("clts" ::: "memory");
+}
+
 static inline void invlpg(const void *va)
 {
     __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");

@@ -12,7 +12,15 @@
 #include <asm/layout.h>
 
 struct arch_vcpu {
-    struct cpu_regs initial_regs;  /* where the vCPU starts (builder, VCPUOP_initialise) */
+    /* Its registers while it does not run (also where it starts: the
+     * builder, VCPUOP_initialise); while it runs they are in its CPU's frame. */
+    struct cpu_regs user_regs;
+    uint16_t sel_ds, sel_es, sel_fs, sel_gs; /* data selectors while it does not run */
+    bool segments_failed;                    /* one did not reload: failsafe callback due */
+    unsigned int vgc_flags;                  /* VGCF_* of its last context */
+    void *fpu_area;                          /* XSAVE (or FXSAVE) image while it does not run */
+    size_t fpu_area_size;
+    unsigned int fpu_area_pages;
     bool kernel_mode;              /* guest kernel (true) or guest user */
     uint64_t guest_table;          /* MFN of the kernel's L4 */
     uint64_t guest_table_user;     /* MFN of the user L4; 0 if none */

@@ -27,8 +27,15 @@ void pv_guest_exception(struct cpu_regs *regs);
 void pv_guest_int80(struct cpu_regs *regs);
 /* On the way back to a guest after an interrupt: softirqs, domain state. */
 void pv_before_return_to_guest(struct cpu_regs *regs);
-/* Starts v on this CPU; never returns (the CPU goes idle when v stops). */
-void pv_start_vcpu(struct vcpu *v) __noreturn;
+/* Crashes the current vCPU's domain with a register report; never returns. */
+void pv_crash_current(const struct cpu_regs *regs, const char *reason) __noreturn;
+/* arch/x86/pv/context_switch.c: the FPU image a context gives (NULL: initial state). */
+void pv_fpu_set_image(struct vcpu *v, const void *fxsave_image);
+/* arch/x86/pv/vcpu_context.c: VCPUOP_initialise and setvcpucontext. */
+int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
+/* arch/x86/pv/cpu_state.c */
+void pv_load_debugregs(struct vcpu *v);
+long pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
 /* An exception for the guest: vector, error code, and CR2 for a #PF. */
 struct pv_fault {
     unsigned int vector;
@@ -70,6 +77,8 @@ void pv_cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* arch/x86/pv/control_regs.c: CR0/2/3/4 and XCR0 of the current vCPU;
  * false means #GP. */
 void pv_init_control_regs(struct vcpu *v);
+/* A context's CR4 for v, fixed up as the guest's writes are. */
+void pv_set_guest_cr4(struct vcpu *v, uint64_t cr4);
 /* Loads v's CR4 bits, XCR0 and TSC_AUX into this CPU. */
 void pv_load_control_regs(struct vcpu *v);
 bool pv_emulate_cr_read(unsigned int cr, uint64_t *value);
@@ -99,6 +108,8 @@ int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value);
 /* A guest-kernel write fault at addr into one of its L1 tables; true if emulated. */
 bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr);
 long do_vm_assist(uint64_t cmd, uint64_t type);
+/* The VMASST_TYPE_* bits a 64-bit PV guest may enable. */
+unsigned long pv_vm_assist_valid(void);
 /* arch/x86/pv/traps.c: a bounce frame with no error code to handler. */
 bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
             uint32_t error_code, bool mask_events);
@@ -135,6 +146,8 @@ int pv_get_page_type(uint64_t mfn, uint64_t type, struct domain *d);
 void pv_put_page_type(uint64_t mfn);
 /* arch/x86/pv/descriptors.c */
 long do_set_gdt(uint64_t frame_list, uint64_t entries);
+/* set_gdt for v with frames already read (a context's gdt_frames). */
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries);
 long do_update_descriptor(uint64_t maddr, uint64_t desc);
 /* Validates (and fixes up, as Xen) the 512 descriptors of a page becoming seg_desc. */
 int pv_validate_descriptor_page(uint64_t mfn);
@@ -165,6 +178,9 @@ bool pv_kernel_mapped_frame(const struct vcpu *v, uint64_t va, uint64_t *mfn);
 bool pv_inject_page_fault(struct cpu_regs *regs, uint64_t cr2, uint32_t error_code);
 /* arch/x86/pv/mm.c: v's kernel page table becomes mfn (MMUEXT_NEW_BASEPTR). */
 int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn);
+/* A new context's page tables for v (not running): kernel L4 and user L4
+ * (0: none), each taken as an L4 of v's domain; the old ones released. */
+int pv_set_vcpu_tables(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
 
