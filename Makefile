@@ -17,7 +17,7 @@ HV_SOURCES := \
     arch/x86/setup.c arch/x86/multiboot.c arch/x86/e820.c arch/x86/paging.c \
     arch/x86/desc.c arch/x86/traps.c arch/x86/uart.c arch/x86/vga.c arch/x86/reboot.c \
     arch/x86/hvtest.c arch/x86/apic.c arch/x86/time.c arch/x86/acpi.c arch/x86/acpi_tables.c \
-    arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/boot/trampoline.S \
+    arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/flush.c arch/x86/boot/trampoline.S \
     arch/x86/m2p.c arch/x86/rtc.c arch/x86/memory_op.c arch/x86/guest_copy.S arch/x86/guest_access.c \
     arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/io_ports.c arch/x86/pv/iomem.c arch/x86/pv/emulate_cpuid_msr.c arch/x86/pv/dom0_build.c \
     arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/string_io.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c arch/x86/pv/context_switch.c arch/x86/pv/vcpu_context.c hv/domain.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c hv/sched.c hv/sched_credit.c hv/domctl.c hv/sysctl.c \
@@ -83,6 +83,7 @@ $(eval $(call pv_kernel,conformance/console-input,tests/conformance/console_inpu
 $(eval $(call pv_kernel,conformance/control-regs,tests/conformance/control_regs.c tests/conformance/control_regs_cases.S))
 $(eval $(call pv_kernel,conformance/threads,tests/conformance/threads.c))
 $(eval $(call pv_kernel,conformance/domctl,tests/conformance/domctl.c,$(TOOLS_GUEST_CFLAGS)))
+$(eval $(call pv_kernel,conformance/vcpus,tests/conformance/vcpus.c))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))

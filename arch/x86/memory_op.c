@@ -109,7 +109,7 @@ static long machphys_mfn_list(uint64_t arg)
     return copy_to_guest(arg, &list, sizeof(list)) ? -EFAULT : 0;
 }
 
-long do_memory_op(uint64_t cmd, uint64_t arg)
+static long do_memory_op_locked(uint64_t cmd, uint64_t arg)
 {
     struct domain *self = current_vcpu()->domain;
     switch (cmd) {
@@ -150,4 +150,12 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
     default:
         return -ENOSYS;
     }
+}
+
+long do_memory_op(uint64_t cmd, uint64_t arg)
+{
+    pv_mm_lock();
+    long rc = do_memory_op_locked(cmd, arg);
+    pv_mm_unlock();
+    return rc;
 }

@@ -26,6 +26,7 @@
 #include <hv/softirq.h>
 #include <hv/timer.h>
 #include <hv/sched.h>
+#include <asm/flush.h>
 #include <string.h>
 
 extern const char trampoline_start[], trampoline_end[], trampoline_params[];
@@ -147,14 +148,10 @@ void interrupts_init_cpu(void)
         set_irq_handler(VECTOR_LAPIC_TIMER, lapic_timer_irq);
         set_irq_handler(VECTOR_IPI_WAKE, wake_irq);
         set_irq_handler(VECTOR_IPI_STOP, stop_irq);
+        flush_init();
         set_irq_handler(VECTOR_SPURIOUS, spurious_irq);
         set_irq_handler(VECTOR_LAPIC_ERROR, lapic_error_irq);
     }
-}
-
-void arch_wait_relax(void)
-{
-    cpu_relax();
 }
 
 /* The idle loop of every CPU: run softirqs, halt until the next interrupt. */

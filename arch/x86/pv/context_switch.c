@@ -11,6 +11,7 @@
  */
 #include <asm/pv.h>
 #include <asm/cpu.h>
+#include <asm/flush.h>
 #include <asm/guest_access.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
@@ -302,6 +303,7 @@ static void __noreturn resume_current(void)
 
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
+    local_irq_disable();
     struct percpu *p = this_cpu();
     struct cpu_regs *frame = guest_regs();
     unsigned int cpu = p->id;
@@ -319,6 +321,8 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         __atomic_fetch_or(&v->domain->dirty_cpumask, 1ULL << cpu, __ATOMIC_SEQ_CST);
         write_cr3((v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user)
                   << PAGE_SHIFT);
+        /* Guests' user mappings are global: the last vCPU's must go too. */
+        flush_tlb_global_local();
         pv_load_gdt(v);
         pv_load_ldt(v);
         v->arch.segments_failed = !load_segments(v);

@@ -119,7 +119,7 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries_arg)
     return pv_set_gdt(current_vcpu(), frames, entries);
 }
 
-int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
+static int pv_set_gdt_locked(struct vcpu *v, const uint64_t *frames, unsigned int entries)
 {
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -EINVAL;
@@ -145,7 +145,7 @@ int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
     return 0;
 }
 
-long do_update_descriptor(uint64_t maddr, uint64_t desc)
+static long do_update_descriptor_locked(uint64_t maddr, uint64_t desc)
 {
     struct vcpu *v = current_vcpu();
     if ((maddr & 7) || !check_descriptor(&desc))
@@ -230,4 +230,20 @@ bool pv_return_frame_fault(const struct cpu_regs *regs, struct pv_fault *fault)
     if ((b & SEG_L) ? !is_canonical_address(regs->rip) : regs->rip > limit)
         return selector_fault(X86_EXC_GP, 0, fault);
     return false;
+}
+
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
+{
+    pv_mm_lock();
+    int rc = pv_set_gdt_locked(v, frames, entries);
+    pv_mm_unlock();
+    return rc;
+}
+
+long do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    pv_mm_lock();
+    long rc = do_update_descriptor_locked(maddr, desc);
+    pv_mm_unlock();
+    return rc;
 }

@@ -79,7 +79,7 @@ void pv_update_wallclock(struct domain *d)
     __atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_SEQ_CST);
 }
 
-int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset)
+static int pv_register_vcpu_info_locked(struct vcpu *v, uint64_t mfn, uint64_t offset)
 {
     if (v->arch.vcpu_info)
         return -EINVAL; /* once only, as on Xen */
@@ -176,4 +176,12 @@ long do_callback_op(uint64_t cmd, uint64_t arg)
     default:
         return -ENOSYS;
     }
+}
+
+int pv_register_vcpu_info(struct vcpu *v, uint64_t mfn, uint64_t offset)
+{
+    pv_mm_lock();
+    int rc = pv_register_vcpu_info_locked(v, mfn, offset);
+    pv_mm_unlock();
+    return rc;
 }

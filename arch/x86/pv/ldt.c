@@ -103,7 +103,7 @@ static bool map_ldt_page(struct vcpu *v, unsigned int i)
     return true;
 }
 
-bool pv_map_ldt_fault(uint64_t va)
+static bool pv_map_ldt_fault_locked(uint64_t va)
 {
     struct vcpu *v = current_vcpu();
     if (!v || !pv_in_ldt_window(va))
@@ -129,7 +129,7 @@ void pv_ldt_fault_for_guest(uint64_t va, struct pv_fault *fault)
     fault->cr2 = linear;
 }
 
-bool pv_ldt_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault)
+static bool pv_ldt_descriptor_locked(uint16_t sel, uint64_t *desc, struct pv_fault *fault)
 {
     struct vcpu *v = current_vcpu();
     unsigned int index = sel >> 3;
@@ -148,7 +148,7 @@ bool pv_ldt_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault)
     return true;
 }
 
-int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
+static int pv_set_ldt_locked(struct vcpu *v, uint64_t addr, unsigned int entries)
 {
     /* As Xen: without entries the address is not looked at. */
     uint64_t base = entries ? addr : 0;
@@ -165,4 +165,28 @@ int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
     if (v == current_vcpu())
         pv_load_ldt(v);
     return 0;
+}
+
+bool pv_map_ldt_fault(uint64_t va)
+{
+    pv_mm_lock();
+    bool rc = pv_map_ldt_fault_locked(va);
+    pv_mm_unlock();
+    return rc;
+}
+
+int pv_set_ldt(struct vcpu *v, uint64_t addr, unsigned int entries)
+{
+    pv_mm_lock();
+    int rc = pv_set_ldt_locked(v, addr, entries);
+    pv_mm_unlock();
+    return rc;
+}
+
+bool pv_ldt_descriptor(uint16_t sel, uint64_t *desc, struct pv_fault *fault)
+{
+    pv_mm_lock();
+    bool rc = pv_ldt_descriptor_locked(sel, desc, fault);
+    pv_mm_unlock();
+    return rc;
 }

@@ -12,14 +12,18 @@
  * a vCPU's base pointer hold one of each on their L4 (or pinned table).
  */
 #include <asm/pv.h>
+#include <asm/flush.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
+#include <asm/percpu.h>
 #include <asm/processor-flags.h>
 #include <hv/console.h>
 #include <hv/errno.h>
+#include <hv/smp.h>
+#include <hv/spinlock.h>
 #include <hv/mm.h>
 #include <asm/e820.h>
 #include <hv/domain.h>
@@ -36,6 +40,38 @@
  */
 #define L1_DISALLOW 0ULL
 #define LN_DISALLOW (_PAGE_PSE | _PAGE_PCD | _PAGE_PWT | _PAGE_GLOBAL | (0x7ffULL << 52))
+
+/*
+ * One lock for every change of frame counts and types and of page tables,
+ * whichever vCPU or domain makes it (their updates are not atomic).  It
+ * may be taken again by its holder (a multicall, SET_LDT within mmuext_op),
+ * and a CPU waiting for it answers TLB-flush requests meanwhile, since the
+ * holder may be waiting for those with interrupts off.
+ */
+static spinlock_t mm_big_lock = SPINLOCK_INIT;
+static volatile int mm_lock_owner = -1;
+static unsigned int mm_lock_depth;
+
+void pv_mm_lock(void)
+{
+    int me = (int)this_cpu_id();
+    if (__atomic_load_n(&mm_lock_owner, __ATOMIC_SEQ_CST) == me) {
+        mm_lock_depth++;
+        return;
+    }
+    while (!spin_trylock(&mm_big_lock))
+        arch_wait_relax();
+    __atomic_store_n(&mm_lock_owner, me, __ATOMIC_SEQ_CST);
+    mm_lock_depth = 1;
+}
+
+void pv_mm_unlock(void)
+{
+    if (--mm_lock_depth)
+        return;
+    __atomic_store_n(&mm_lock_owner, -1, __ATOMIC_SEQ_CST);
+    spin_unlock(&mm_big_lock);
+}
 
 static uint64_t pte_mfn(uint64_t e)
 {
@@ -92,6 +128,11 @@ static int get_page_type(uint64_t mfn, uint64_t type, struct domain *d)
     uint64_t x = pg->type_info;
     if ((x & PGT_count_mask) == 0) {
         if ((x & PGT_type_mask) != type || !(x & PGT_validated)) {
+            /* Leaving writable: a CPU running one of the domain's vCPUs may
+             * still hold a writable translation of it, which must go before
+             * the frame is checked and trusted (Xen's flush on a type change). */
+            if ((x & PGT_type_mask) == PGT_writable && type != PGT_writable)
+                flush_tlb_mask(__atomic_load_n(&d->dirty_cpumask, __ATOMIC_SEQ_CST));
             pg->type_info = type | 1;
             int rc = 0;
             if (type >= PGT_l1 && type <= PGT_l4)
@@ -386,7 +427,7 @@ static int write_data_page(struct domain *d, uint64_t ptr, uint64_t val)
     return rc ? -EINVAL : 0;
 }
 
-long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+static long do_mmu_update_locked(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();
     struct domain *d = v->domain;
@@ -476,27 +517,61 @@ bool pv_kernel_mapped_frame(const struct vcpu *v, uint64_t va, uint64_t *mfn)
     return e & _PAGE_PRESENT;
 }
 
-/* Flushes after update_va_mapping; -EFAULT if a UVMF_MULTI vCPU mask cannot be read. */
-static int flush_for(uint64_t flags, uint64_t va)
+/*
+ * The CPUs where the vCPUs in a guest's bitmap have their state loaded
+ * (Xen's vcpumask_to_pcpumask): words are read up to max_vcpus, a bit
+ * past it ends the scan; -EFAULT if the bitmap cannot be read.
+ */
+static int vcpumask_to_cpus(struct domain *d, uint64_t bitmap, uint64_t *cpus)
 {
-    if (!(flags & UVMF_ALL) && (flags & ~7ULL)) {
-        unsigned long mask;
-        if (copy_from_guest(&mask, flags & ~7ULL, sizeof(mask)))
+    *cpus = 0;
+    for (unsigned int word = 0; word * 64 < d->max_vcpus; word++) {
+        unsigned long bits;
+        if (copy_from_guest(&bits, bitmap + word * sizeof(bits), sizeof(bits))) {
+            *cpus = 0;
             return -EFAULT;
+        }
+        for (; bits; bits &= bits - 1) {
+            unsigned int id = word * 64 + (unsigned int)__builtin_ctzl(bits);
+            if (id >= d->max_vcpus)
+                return 0;
+            struct vcpu *v = d->vcpus[id];
+            if (v && __atomic_load_n(&v->running, __ATOMIC_SEQ_CST))
+                *cpus |= 1ULL << v->processor;
+        }
     }
-    switch (flags & UVMF_FLUSHTYPE_MASK) {
-    case UVMF_TLB_FLUSH:
-        flush_tlb_local();
-        break;
-    case UVMF_INVLPG:
-        invlpg((void *)va);
-        break;
-    }
-    /* UVMF_ALL/UVMF_MULTI reach other vCPUs' CPUs once domains have several. */
     return 0;
 }
 
-long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+/* Flushes after update_va_mapping; -EFAULT if a UVMF_MULTI vCPU mask cannot be read. */
+static int flush_for(struct domain *d, uint64_t flags, uint64_t va)
+{
+    uint64_t bitmap = flags & ~(uint64_t)UVMF_FLUSHTYPE_MASK;
+    uint64_t cpus = 0;
+    int rc = 0;
+    bool local = bitmap == UVMF_LOCAL;
+    if (bitmap == UVMF_ALL)
+        cpus = __atomic_load_n(&d->dirty_cpumask, __ATOMIC_SEQ_CST);
+    else if (!local)
+        rc = vcpumask_to_cpus(d, bitmap, &cpus);
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        if (local)
+            flush_tlb_local();
+        else
+            flush_tlb_mask(cpus);
+        break;
+    case UVMF_INVLPG:
+        if (local)
+            invlpg((void *)va);
+        else
+            flush_tlb_mask(cpus);
+        break;
+    }
+    return rc;
+}
+
+static long do_update_va_mapping_locked(uint64_t va, uint64_t val, uint64_t flags)
 {
     struct vcpu *v = current_vcpu();
     if (!guest_range_ok(va, 1))
@@ -508,7 +583,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
     int rc = mod_entry(l1_mfn, index, 1, val, v->domain, false);
     if (rc)
         return rc;
-    return flush_for(flags, va); /* the entry is changed even if this fails, as on Xen */
+    return flush_for(v->domain, flags, va); /* the entry is changed even if this fails, as on Xen */
 }
 
 static int pin(struct domain *d, uint64_t mfn, uint64_t type)
@@ -558,7 +633,7 @@ static int new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
     return 0;
 }
 
-int pv_set_vcpu_tables(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn)
+static int pv_set_vcpu_tables_locked(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn)
 {
     struct domain *d = v->domain;
     if (!owned_by(kernel_mfn, d))
@@ -591,7 +666,7 @@ int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn)
     return new_baseptr(v, mfn, false);
 }
 
-long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+static long do_mmuext_op_locked(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();
     struct domain *d = v->domain;
@@ -624,26 +699,29 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
         case MMUEXT_NEW_USER_BASEPTR:
             rc = new_baseptr(v, op.arg1.mfn, true);
             break;
+        case MMUEXT_TLB_FLUSH_LOCAL:
+            flush_tlb_local();
+            break;
+        case MMUEXT_INVLPG_LOCAL:
+            if (guest_range_ok(op.arg1.linear_addr, 1))
+                invlpg((void *)op.arg1.linear_addr);
+            break;
         case MMUEXT_TLB_FLUSH_MULTI:
         case MMUEXT_INVLPG_MULTI: {
-            unsigned long mask;
-            if (copy_from_guest(&mask, (uint64_t)op.arg2.vcpumask.p, sizeof(mask))) {
+            uint64_t cpus;
+            if (vcpumask_to_cpus(d, (uint64_t)op.arg2.vcpumask.p, &cpus)) {
                 rc = -EINVAL;
                 break;
             }
+            /* A bad address for INVLPG is skipped quietly, as on Xen. */
+            if (op.cmd == MMUEXT_TLB_FLUSH_MULTI || guest_range_ok(op.arg1.linear_addr, 1))
+                flush_tlb_mask(cpus);
+            break;
         }
-            /* fall through */
-        case MMUEXT_TLB_FLUSH_LOCAL:
         case MMUEXT_TLB_FLUSH_ALL:
-        case MMUEXT_INVLPG_LOCAL:
         case MMUEXT_INVLPG_ALL:
-            if (op.cmd == MMUEXT_INVLPG_LOCAL || op.cmd == MMUEXT_INVLPG_MULTI ||
-                op.cmd == MMUEXT_INVLPG_ALL) {
-                if (guest_range_ok(op.arg1.linear_addr, 1))
-                    invlpg((void *)op.arg1.linear_addr);
-            } else {
-                flush_tlb_local();
-            }
+            if (op.cmd == MMUEXT_TLB_FLUSH_ALL || guest_range_ok(op.arg1.linear_addr, 1))
+                flush_tlb_mask(__atomic_load_n(&d->dirty_cpumask, __ATOMIC_SEQ_CST));
             break;
         case MMUEXT_SET_LDT:
             rc = pv_set_ldt(v, op.arg1.linear_addr, op.arg2.nr_ents);
@@ -683,7 +761,7 @@ uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index)
     return table_of(mfn)[index & 511];
 }
 
-int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value)
+static int pv_write_table_entry_locked(uint64_t mfn, unsigned int index, uint64_t value)
 {
     struct vcpu *v = current_vcpu();
     int rc = mod_entry(mfn, index & 511, 1, value, v->domain, false);
@@ -721,7 +799,7 @@ long do_vm_assist(uint64_t cmd, uint64_t type)
     }
 }
 
-bool pv_get_writable_page(struct domain *d, uint64_t mfn)
+static bool pv_get_writable_page_locked(struct domain *d, uint64_t mfn)
 {
     if (!get_page(mfn, d))
         return false;
@@ -730,4 +808,52 @@ bool pv_get_writable_page(struct domain *d, uint64_t mfn)
         return false;
     }
     return true;
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    pv_mm_lock();
+    long rc = do_mmu_update_locked(reqs, count, pdone, foreigndom);
+    pv_mm_unlock();
+    return rc;
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    pv_mm_lock();
+    long rc = do_update_va_mapping_locked(va, val, flags);
+    pv_mm_unlock();
+    return rc;
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    pv_mm_lock();
+    long rc = do_mmuext_op_locked(ops, count, pdone, foreigndom);
+    pv_mm_unlock();
+    return rc;
+}
+
+int pv_set_vcpu_tables(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn)
+{
+    pv_mm_lock();
+    int rc = pv_set_vcpu_tables_locked(v, kernel_mfn, user_mfn);
+    pv_mm_unlock();
+    return rc;
+}
+
+int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value)
+{
+    pv_mm_lock();
+    int rc = pv_write_table_entry_locked(mfn, index, value);
+    pv_mm_unlock();
+    return rc;
+}
+
+bool pv_get_writable_page(struct domain *d, uint64_t mfn)
+{
+    pv_mm_lock();
+    bool rc = pv_get_writable_page_locked(d, mfn);
+    pv_mm_unlock();
+    return rc;
 }

@@ -114,7 +114,7 @@ static bool decode(const uint8_t *insn, size_t len, struct pte_write *w)
     return true;
 }
 
-bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr)
+static bool pv_emulate_pt_write_locked(struct cpu_regs *regs, uint64_t addr)
 {
     struct vcpu *v = current_vcpu();
     if (!v->arch.kernel_mode || (addr & 3))
@@ -156,4 +156,12 @@ bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr)
         regs->rflags |= 0x40ULL; /* ZF: exchanged */
     regs->rip += w.length;
     return true;
+}
+
+bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr)
+{
+    pv_mm_lock();
+    bool rc = pv_emulate_pt_write_locked(regs, addr);
+    pv_mm_unlock();
+    return rc;
 }

@@ -66,10 +66,9 @@ static void copy_registers(struct vcpu *v, const struct cpu_user_regs *u)
     /* The virtual IOPL is kept apart; real interrupts stay on. */
     v->arch.iopl = (unsigned int)((u->rflags & X86_EFLAGS_IOPL) >> 12);
     r->rflags = (u->rflags & ~(uint64_t)X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
-    v->arch.sel_ds = u->ds;
-    v->arch.sel_es = u->es;
-    v->arch.sel_fs = u->fs;
-    v->arch.sel_gs = u->gs;
+    /* Xen 4.17 starts the vCPU with null data selectors, whatever the
+     * context names (conformance/vcpus: ds, es and gs read 0). */
+    v->arch.sel_ds = v->arch.sel_es = v->arch.sel_fs = v->arch.sel_gs = 0;
 }
 
 int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)

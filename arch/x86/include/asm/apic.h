@@ -6,6 +6,7 @@
 #define VECTOR_LAPIC_TIMER 0xf0
 #define VECTOR_IPI_WAKE    0xf1
 #define VECTOR_IPI_STOP    0xf2
+#define VECTOR_IPI_FLUSH   0xf3
 #define VECTOR_LAPIC_ERROR 0xfe
 #define VECTOR_SPURIOUS    0xff
 

@@ -101,6 +101,10 @@ bool pv_bounce_syscall(struct cpu_regs *regs);
  * interrupt or it could not be delivered. */
 bool pv_software_interrupt(struct cpu_regs *regs, bool *delivered);
 
+/* arch/x86/pv/mm.c: the lock of frame counts, types and page tables
+ * (recursive; the hypercalls and faults that change them take it). */
+void pv_mm_lock(void);
+void pv_mm_unlock(void);
 /* arch/x86/pv/mm.c and ptwr.c */
 bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn);
 uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index);
