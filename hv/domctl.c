@@ -156,12 +156,29 @@ void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->arch_config.emulation_flags = d->emulation_flags;
 }
 
+/*
+ * The domctl lock is never waited for: a domctl may wait for another
+ * vCPU to leave its CPU (pausedomain), and that vCPU could be spinning on
+ * this lock with interrupts off.  A caller that finds it taken repeats its
+ * hypercall later (a continuation, as Xen's domctl_lock_acquire).
+ */
+static bool domctl_trylock(unsigned long *flags)
+{
+    *flags = local_irq_save();
+    if (spin_trylock(&domctl_lock))
+        return true;
+    local_irq_restore(*flags);
+    return false;
+}
+
 long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint32_t *num)
 {
     struct xen_domctl_getdomaininfo info;
     *num = 0;
     long rc = 0;
-    unsigned long flags = spin_lock_irqsave(&domctl_lock);
+    unsigned long flags;
+    if (!domctl_trylock(&flags))
+        return -ERESTART;
     for (unsigned int id = first; id < DOMID_HV_MAX && *num < max; id++) {
         struct domain *d = domain_by_id((domid_t_hv)id);
         if (!d)
@@ -279,7 +296,9 @@ long do_domctl(uint64_t arg)
     struct domain *self = current_vcpu()->domain;
     bool copyback = false;
     long rc = 0;
-    unsigned long flags = spin_lock_irqsave(&domctl_lock);
+    unsigned long flags;
+    if (!domctl_trylock(&flags))
+        return -ERESTART;
     struct domain *d = NULL;
     if (op.cmd != XEN_DOMCTL_createdomain) {
         d = domain_by_id(op.domain);

@@ -10,6 +10,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/sched.h>
+#include <hv/spinlock.h>
 #include <hv/mm.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
@@ -30,6 +31,13 @@ static bool virq_is_global(unsigned int virq)
 
 static long evtchn_close_port(struct domain *d, uint32_t port);
 
+/*
+ * Port state changes are serialised by one lock (a domain's vCPUs, and
+ * both ends of an interdomain channel, may act at once).  Sends from
+ * timers and interrupts only set bits and wake vCPUs, so they do without.
+ */
+static spinlock_t evtchn_lock = SPINLOCK_INIT;
+
 int evtchn_init_domain(struct domain *d, uint32_t max_port)
 {
     d->evtchn.ports = xzalloc(EVTCHN_PORTS * sizeof(struct evtchn));
@@ -48,11 +56,14 @@ void evtchn_set_max_port(struct domain *d, uint32_t max_port)
 void evtchn_destroy_domain(struct domain *d)
 {
     /* Closing every port leaves each interdomain peer unbound, as Xen's evtchn_destroy. */
+    unsigned long flags = spin_lock_irqsave(&evtchn_lock);
     for (uint32_t port = 1; port <= d->evtchn.max_port; port++)
         if (d->evtchn.ports[port].state != ECS_FREE)
             evtchn_close_port(d, port);
-    xfree(d->evtchn.ports);
+    struct evtchn *ports = d->evtchn.ports;
     d->evtchn.ports = NULL;
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    xfree(ports);
 }
 
 bool evtchn_port_valid(struct domain *d, uint32_t port)
@@ -388,7 +399,17 @@ static long op_reset(struct domain *self, uint64_t arg)
     return 0;
 }
 
+static long event_channel_op_locked(uint64_t cmd, uint64_t arg);
+
 long do_event_channel_op(uint64_t cmd, uint64_t arg)
+{
+    unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+    long rc = event_channel_op_locked(cmd, arg);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    return rc;
+}
+
+static long event_channel_op_locked(uint64_t cmd, uint64_t arg)
 {
     struct domain *d = current_vcpu()->domain;
     switch (cmd) {

@@ -9,4 +9,9 @@
 enum hv_errno {
 #include <xen/errno.h>
 };
+/* Xen's internal "repeat this hypercall" (a continuation), never seen by a
+ * guest; <xen/errno.h> names it only for Xen's own build. */
+#ifndef __XEN__
+enum { ERESTART = 85 };
+#endif
 #endif

@@ -140,9 +140,17 @@ void pv_syscall(struct cpu_regs *regs)
         regs->rax = (uint64_t)do_iret(regs);
     else if (regs->rax == __HYPERVISOR_set_trap_table)
         regs->rax = (uint64_t)do_set_trap_table(regs->rdi);
-    else
-        regs->rax =
-            (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    else {
+        uint64_t nr = regs->rax;
+        long rc = do_hypercall(nr, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+        /* A continuation: the guest issues the same hypercall again once
+         * pending work (a reschedule) is done; its arguments are untouched. */
+        if (rc == -ERESTART) {
+            regs->rip -= 2; /* the syscall instruction */
+            rc = (long)nr;
+        }
+        regs->rax = (uint64_t)rc;
+    }
     if (domain_running(v))
         deliver_return_frame_fault(v, regs);
     if (!domain_running(v))
