@@ -56,7 +56,6 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     /* Writable for good, so that it can never be made a page table (as Xen). */
     shared->type_info = PGT_writable | PGT_validated | 1;
     d->page_lock = (spinlock_t)SPINLOCK_INIT;
-    d->lock = (spinlock_t)SPINLOCK_INIT;
     credit_init_domain(d);
     d->page_list_head = PAGE_LIST_NULL;
     d->max_vcpus = max_vcpus;

@@ -155,7 +155,7 @@ void interrupts_init_cpu(void)
 }
 
 /* The idle loop of every CPU: run softirqs, halt until the next interrupt. */
-void arch_idle(void)
+static void idle_loop(void)
 {
     unsigned int cpu = this_cpu_id();
     for (;;) {
@@ -165,6 +165,17 @@ void arch_idle(void)
         local_irq_enable();
         do_softirq();
     }
+}
+
+/*
+ * The idle loop runs below the guest frame at the top of the stack: the
+ * scheduler writes the next vCPU's registers there before leaving the
+ * idle loop's stack for good.
+ */
+void arch_idle(void)
+{
+    struct cpu_regs *frame = (struct cpu_regs *)stack_block_top(this_cpu()) - 1;
+    reset_stack_and_call((char *)frame - 64, idle_loop);
 }
 
 static void ap_start(struct percpu *p) __noreturn;

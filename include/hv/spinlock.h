@@ -18,6 +18,13 @@ static inline void spin_unlock(spinlock_t *l)
 {
     l->held = 0;
 }
+static inline bool spin_trylock(spinlock_t *l)
+{
+    if (l->held)
+        return false;
+    l->held = 1;
+    return true;
+}
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 {
     l->held = 1;

@@ -122,6 +122,25 @@ void invlpg(const void *va)
     (void)va;
 }
 
+/* The flushes asked of the (fake) machine's CPUs. */
+static unsigned int mask_flushes;
+static uint64_t last_flush_mask;
+
+void flush_tlb_mask(uint64_t cpus)
+{
+    mask_flushes++;
+    last_flush_mask = cpus;
+}
+
+unsigned int smp_processor_id(void)
+{
+    return 0;
+}
+
+void arch_wait_relax(void)
+{
+}
+
 static uint64_t *table(uint64_t mfn)
 {
     return (uint64_t *)(host_machine_memory + (mfn << PAGE_SHIFT));
@@ -166,6 +185,8 @@ static int setup(void **state)
     vcpu.domain = &dom;
     vcpu.arch.kernel_mode = true;
     cr3_loads = last_cr3 = 0;
+    mask_flushes = 0;
+    last_flush_mask = 0;
     memset(freed, 0, sizeof(freed));
     return 0;
 }
@@ -348,6 +369,29 @@ static void writable_mapping_and_table_use_exclude_each_other(void **state)
     assert_int_equal(update(12, 5, entry(70, RO), MMU_NORMAL_PT_UPDATE), 0);
     assert_int_equal(table(12)[5], entry(70, RO));
     assert_counts_exact("updates");
+    assert_int_equal(unpin(11), 0);
+    assert_int_equal(unpin(10), 0);
+    assert_baseline();
+}
+
+/* A frame that was writable becomes a table only after every CPU running
+ * the domain dropped its translations (another vCPU could still write it). */
+static void leaving_writable_flushes_the_domains_cpus(void **state)
+{
+    (void)state;
+    dom.dirty_cpumask = 0x6;
+    table(10)[0] = entry(11, RW);
+    assert_int_equal(pin(1, 10), 0);
+    assert_int_equal(update(10, 0, entry(11, RO), MMU_NORMAL_PT_UPDATE), 0);
+    unsigned int before = mask_flushes;
+    assert_int_equal(pin(1, 11), 0);
+    assert_int_equal(mask_flushes, before + 1);
+    assert_int_equal(last_flush_mask, 0x6);
+    /* Taking the same type again flushes nothing. */
+    assert_int_equal(unpin(11), 0);
+    before = mask_flushes;
+    assert_int_equal(pin(1, 11), 0);
+    assert_int_equal(mask_flushes, before);
     assert_int_equal(unpin(11), 0);
     assert_int_equal(unpin(10), 0);
     assert_baseline();
@@ -727,6 +771,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(given_back_frame_freed_with_last_reference, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(base_pointers_hold_their_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(leaving_writable_flushes_the_domains_cpus, setup, teardown),
         cmocka_unit_test_setup_teardown(random_operations_keep_counts_exact, setup, teardown),
     };
     return unit_run(tests);

@@ -344,5 +344,5 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         sched_context_saved(prev);
     if (next)
         reset_stack_and_call((char *)frame - 64, resume_current);
-    reset_stack_and_call((char *)stack_block_top(p) - 64, arch_idle);
+    reset_stack_and_call((char *)frame - 64, arch_idle);
 }

@@ -54,7 +54,7 @@ static unsigned int mm_lock_depth;
 
 void pv_mm_lock(void)
 {
-    int me = (int)this_cpu_id();
+    int me = (int)smp_processor_id();
     if (__atomic_load_n(&mm_lock_owner, __ATOMIC_SEQ_CST) == me) {
         mm_lock_depth++;
         return;

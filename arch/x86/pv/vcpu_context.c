@@ -146,9 +146,12 @@ int arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
         return -ENOMEM;
     int rc = -EFAULT;
     if (!copy_from_guest(c, arg, sizeof(*c))) {
-        unsigned long flags = spin_lock_irqsave(&v->domain->lock);
+        /* Xen's domain lock; the page lock serves, as the context's tables
+         * are taken under it anyway and a CPU waiting for it still answers
+         * TLB-flush requests (a plain lock here could deadlock with one). */
+        pv_mm_lock();
         rc = v->is_initialised ? -EEXIST : pv_set_vcpu_context(v, c);
-        spin_unlock_irqrestore(&v->domain->lock, flags);
+        pv_mm_unlock();
     }
     xfree(c);
     return rc;
