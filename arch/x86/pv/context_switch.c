@@ -11,6 +11,7 @@
  */
 #include <asm/pv.h>
 #include <asm/cpu.h>
+#include <asm/extable.h>
 #include <asm/flush.h>
 #include <asm/guest_access.h>
 #include <asm/layout.h>
@@ -133,30 +134,12 @@ static void fpu_restore(struct vcpu *v)
     bool ok = true;
     if (cpu_has_xsave()) {
         set_xcr0(xcr0_for_save(v));
-        __asm__ __volatile__("1:\txrstor64 (%1)\n"
-                             "2:\n\t"
-                             ".pushsection .ex_table, \"a\"\n\t"
-                             ".balign 8\n\t"
-                             ".quad 1b, 3f\n\t"
-                             ".popsection\n\t"
-                             ".pushsection .text.fixup, \"ax\"\n"
-                             "3:\tmovb $0, %0\n\t"
-                             "jmp 2b\n\t"
-                             ".popsection"
+        __asm__ __volatile__(ASM_TRY("xrstor64 (%1)")
                              : "+m"(ok)
                              : "r"(v->arch.fpu_area), "a"(~0u), "d"(~0u)
                              : "memory");
     } else {
-        __asm__ __volatile__("1:\tfxrstor64 (%1)\n"
-                             "2:\n\t"
-                             ".pushsection .ex_table, \"a\"\n\t"
-                             ".balign 8\n\t"
-                             ".quad 1b, 3f\n\t"
-                             ".popsection\n\t"
-                             ".pushsection .text.fixup, \"ax\"\n"
-                             "3:\tmovb $0, %0\n\t"
-                             "jmp 2b\n\t"
-                             ".popsection"
+        __asm__ __volatile__(ASM_TRY("fxrstor64 (%1)")
                              : "+m"(ok)
                              : "r"(v->arch.fpu_area)
                              : "memory");
@@ -254,10 +237,7 @@ static bool failsafe_callback(struct vcpu *v, struct cpu_regs *regs)
     sp &= ~0xfULL;
     vcpu_info_t *vi = pv_vcpu_info(v);
     uint8_t mask = vi->evtchn_upcall_mask;
-    uint64_t rflags =
-        (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (mask ? 0 : X86_EFLAGS_IF);
-    if (v->domain->arch.vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
-        rflags |= (uint64_t)v->arch.iopl << 12;
+    uint64_t rflags = pv_frame_rflags(v, regs->rflags, mask);
     uint64_t frame[11] = {
         regs->rcx,      regs->r11,      v->arch.sel_ds, v->arch.sel_es,
         v->arch.sel_fs, v->arch.sel_gs, regs->rip,      (cs & 0xffff) | ((uint64_t)mask << 32),

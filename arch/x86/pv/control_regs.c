@@ -11,6 +11,7 @@
  */
 #include <asm/pv.h>
 #include <asm/cpu.h>
+#include <asm/extable.h>
 #include <asm/processor-flags.h>
 #include <hv/errno.h>
 #include <string.h>
@@ -80,16 +81,7 @@ static void set_xcr0(uint64_t xcr0)
 static bool set_xcr0_checked(uint64_t xcr0)
 {
     bool ok = true;
-    __asm__ __volatile__("1:\txsetbv\n"
-                         "2:\n\t"
-                         ".pushsection .ex_table, \"a\"\n\t"
-                         ".balign 8\n\t"
-                         ".quad 1b, 3f\n\t"
-                         ".popsection\n\t"
-                         ".pushsection .text.fixup, \"ax\"\n"
-                         "3:\tmovb $0, %0\n\t"
-                         "jmp 2b\n\t"
-                         ".popsection"
+    __asm__ __volatile__(ASM_TRY("xsetbv")
                          : "+r"(ok)
                          : "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)), "c"(0u));
     return ok;

@@ -48,6 +48,17 @@ long do_set_trap_table(uint64_t traps)
     return 0;
 }
 
+uint64_t pv_frame_rflags(const struct vcpu *v, uint64_t rflags, uint8_t upcall_mask)
+{
+    /* IF shows the virtual interrupt flag; the virtual IOPL is folded in only
+     * with VMASST_TYPE_architectural_iopl, as on Xen. */
+    rflags =
+        (rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (upcall_mask ? 0 : X86_EFLAGS_IF);
+    if (v->domain->arch.vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        rflags |= (uint64_t)v->arch.iopl << 12;
+    return rflags;
+}
+
 /* Builds the bounce frame and points regs at handler; false if it cannot. */
 bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
             uint32_t error_code, bool mask_events)
@@ -65,12 +76,7 @@ bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_er
 
     vcpu_info_t *vi = pv_vcpu_info(v);
     uint8_t saved_mask = vi->evtchn_upcall_mask;
-    /* IF shows the virtual interrupt flag; the virtual IOPL is folded in only
-     * with VMASST_TYPE_architectural_iopl, as on Xen. */
-    uint64_t rflags = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
-                      (saved_mask ? 0 : X86_EFLAGS_IF);
-    if (v->domain->arch.vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
-        rflags |= (uint64_t)v->arch.iopl << 12;
+    uint64_t rflags = pv_frame_rflags(v, regs->rflags, saved_mask);
     uint64_t frame[8];
     unsigned int n = 0;
     frame[n++] = regs->rcx;
