@@ -2,6 +2,7 @@
 #include <hv/keyhandler.h>
 #include <hv/console.h>
 #include <hv/domain.h>
+#include <hv/sched.h>
 #include <hv/event.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
@@ -42,6 +43,13 @@ static void key_domains(void)
     }
 }
 
+/* 'd': each CPU's hardware state, then what it runs and has queued. */
+static void key_cpus(void)
+{
+    arch_dump_cpus();
+    sched_dump();
+}
+
 static void key_reboot(void)
 {
     printk("Rebooting on request\n");
@@ -49,10 +57,8 @@ static void key_reboot(void)
 }
 
 static const struct debug_key keys[] = {
-    {'d', "dump per-CPU state", arch_dump_cpus},
-    {'h', "show this message", key_help},
-    {'m', "dump memory info", mm_dump},
-    {'q', "dump domain (and guest debug) info", key_domains},
+    {'d', "dump per-CPU state", key_cpus}, {'h', "show this message", key_help},
+    {'m', "dump memory info", mm_dump},    {'q', "dump domain (and guest debug) info", key_domains},
     {'r', "reboot machine", key_reboot},
 };
 

@@ -8,6 +8,7 @@
 #include <hv/sched_credit.h>
 #include <hv/domain.h>
 #include <hv/panic.h>
+#include <hv/console.h>
 #include <hv/smp.h>
 #include <hv/softirq.h>
 #include <hv/spinlock.h>
@@ -444,4 +445,22 @@ void sched_destroy_vcpu(struct vcpu *v)
     stop_timer(&v->poll_timer);
     stop_timer(&v->singleshot_timer);
     stop_timer(&v->periodic_timer);
+}
+
+void sched_dump(void)
+{
+    for (uint64_t m = sched_online_cpus(); m; m &= m - 1) {
+        unsigned int cpu = lowest_cpu(m);
+        struct sched_cpu *sc = &sched_cpus[cpu];
+        unsigned long flags = spin_lock_irqsave(&sc->lock);
+        struct vcpu *c = sc->curr;
+        printk("CPU%u: running %s", cpu, c ? "" : "idle");
+        if (c)
+            printk("d%uv%u pri %d credit %d", c->domain->id, c->id, c->priority, c->credit);
+        printk(", softirqs %spending, queue:", softirq_pending(cpu) ? "" : "none ");
+        for (struct vcpu *v = sc->runq_head; v; v = v->runq_next)
+            printk(" d%uv%u(pri %d credit %d)", v->domain->id, v->id, v->priority, v->credit);
+        printk("\n");
+        spin_unlock_irqrestore(&sc->lock, flags);
+    }
 }

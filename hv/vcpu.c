@@ -42,7 +42,7 @@ void vcpu_periodic_timer_work(struct vcpu *v)
         v->periodic_last_event = now;
         next = now + v->periodic_period;
     }
-    migrate_timer(&v->periodic_timer, smp_processor_id());
+    migrate_timer(&v->periodic_timer, v->processor);
     set_timer(&v->periodic_timer, next);
 }
 

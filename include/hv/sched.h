@@ -60,6 +60,8 @@ void sched_yield_current(void);
 int vcpu_set_hard_affinity(struct vcpu *v, uint64_t cpus);
 /* Called by the arch once prev's registers are in memory (v->running cleared). */
 void sched_context_saved(struct vcpu *prev);
+/* For the 'd' debug key: what each CPU runs and has queued. */
+void sched_dump(void);
 /* Bitmap of the CPUs that are online and scheduling. */
 uint64_t sched_online_cpus(void);
 

@@ -31,8 +31,6 @@
 #define FXSAVE_MXCSR_MASK 28
 #define XSAVE_HEADER      512
 #define XSTATE_FP_SSE     3ULL
-#define X86_EFLAGS_RF     (1u << 16)
-#define X86_EFLAGS_VM     (1u << 17)
 
 static bool cpu_has_xsave(void)
 {
@@ -172,18 +170,7 @@ static uint16_t read_sel(int which)
 
 /* Loads a data segment selector; one the CPU refuses leaves the null selector. */
 #define LOAD_SEG(seg, sel, ok)                                                                     \
-    __asm__ __volatile__("1:\tmov %w1, %%" seg "\n"                                                \
-                         "2:\n\t"                                                                  \
-                         ".pushsection .ex_table, \"a\"\n\t"                                       \
-                         ".balign 8\n\t"                                                           \
-                         ".quad 1b, 3f\n\t"                                                        \
-                         ".popsection\n\t"                                                         \
-                         ".pushsection .text.fixup, \"ax\"\n"                                      \
-                         "3:\txor %%eax, %%eax\n\t"                                                \
-                         "mov %%eax, %%" seg "\n\t"                                                \
-                         "movb $0, %0\n\t"                                                         \
-                         "jmp 2b\n\t"                                                              \
-                         ".popsection"                                                             \
+    __asm__ __volatile__(ASM_TRY_FIXUP("mov %w1, %%" seg, "xor %%eax, %%eax\n\tmov %%eax, %%" seg) \
                          : "+m"(ok)                                                                \
                          : "r"(sel)                                                                \
                          : "rax", "memory")
@@ -225,39 +212,9 @@ static bool failsafe_callback(struct vcpu *v, struct cpu_regs *regs)
 {
     if (!v->arch.failsafe_callback)
         return false;
-    uint64_t cs = regs->cs;
-    uint64_t sp;
-    if (v->arch.kernel_mode) {
-        sp = regs->rsp;
-        cs &= ~3ULL;
-    } else {
-        pv_toggle_guest_mode(v);
-        sp = v->arch.kernel_sp;
-    }
-    sp &= ~0xfULL;
-    vcpu_info_t *vi = pv_vcpu_info(v);
-    uint8_t mask = vi->evtchn_upcall_mask;
-    uint64_t rflags = pv_frame_rflags(v, regs->rflags, mask);
-    uint64_t frame[11] = {
-        regs->rcx,      regs->r11,      v->arch.sel_ds, v->arch.sel_es,
-        v->arch.sel_fs, v->arch.sel_gs, regs->rip,      (cs & 0xffff) | ((uint64_t)mask << 32),
-        rflags,         regs->rsp,      regs->ss,
-    };
-    sp -= sizeof(frame);
-    if (copy_to_guest(sp, frame, sizeof(frame)))
-        return false;
-    if (v->arch.failsafe_callback_masks)
-        vi->evtchn_upcall_mask = 1;
-    regs->rflags &=
-        ~(uint64_t)(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT | X86_EFLAGS_TF);
-    regs->rflags |= X86_EFLAGS_IF;
-    regs->ss = FLAT_KERNEL_SS;
-    regs->rsp = sp;
-    regs->cs = FLAT_KERNEL_CS;
-    regs->rip = v->arch.failsafe_callback;
-    regs->rcx = regs->rip;
-    regs->r11 = regs->rflags;
-    return true;
+    const uint64_t selectors[4] = {v->arch.sel_ds, v->arch.sel_es, v->arch.sel_fs, v->arch.sel_gs};
+    return pv_bounce_frame(v, regs, v->arch.failsafe_callback, selectors, 4,
+                           v->arch.failsafe_callback_masks);
 }
 
 static void save_debugregs(struct vcpu *v)

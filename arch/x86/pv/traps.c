@@ -48,7 +48,7 @@ long do_set_trap_table(uint64_t traps)
     return 0;
 }
 
-uint64_t pv_frame_rflags(const struct vcpu *v, uint64_t rflags, uint8_t upcall_mask)
+static uint64_t frame_rflags(const struct vcpu *v, uint64_t rflags, uint8_t upcall_mask)
 {
     /* IF shows the virtual interrupt flag; the virtual IOPL is folded in only
      * with VMASST_TYPE_architectural_iopl, as on Xen. */
@@ -63,6 +63,13 @@ uint64_t pv_frame_rflags(const struct vcpu *v, uint64_t rflags, uint8_t upcall_m
 bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
             uint32_t error_code, bool mask_events)
 {
+    uint64_t error = error_code;
+    return pv_bounce_frame(v, regs, handler, &error, has_error ? 1 : 0, mask_events);
+}
+
+bool pv_bounce_frame(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, const uint64_t *extra,
+                     unsigned int nr_extra, bool mask_events)
+{
     uint64_t sp;
     uint64_t cs = regs->cs;
     if (v->arch.kernel_mode) {
@@ -76,13 +83,13 @@ bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_er
 
     vcpu_info_t *vi = pv_vcpu_info(v);
     uint8_t saved_mask = vi->evtchn_upcall_mask;
-    uint64_t rflags = pv_frame_rflags(v, regs->rflags, saved_mask);
-    uint64_t frame[8];
+    uint64_t rflags = frame_rflags(v, regs->rflags, saved_mask);
+    uint64_t frame[7 + PV_BOUNCE_MAX_EXTRA];
     unsigned int n = 0;
     frame[n++] = regs->rcx;
     frame[n++] = regs->r11;
-    if (has_error)
-        frame[n++] = error_code;
+    for (unsigned int i = 0; i < nr_extra && i < PV_BOUNCE_MAX_EXTRA; i++)
+        frame[n++] = extra[i];
     frame[n++] = regs->rip;
     frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
     frame[n++] = rflags;

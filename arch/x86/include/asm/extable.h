@@ -7,7 +7,10 @@
 #ifndef ASM_EXTABLE_H
 #define ASM_EXTABLE_H
 
-#define ASM_TRY(insn)                                                                              \
+#define ASM_TRY(insn) ASM_TRY_FIXUP(insn, "nop")
+
+/* ... and runs `fixup` (instructions) first, e.g. to load a safe value. */
+#define ASM_TRY_FIXUP(insn, fixup)                                                                 \
     "1:\t" insn "\n"                                                                               \
     "2:\n\t"                                                                                       \
     ".pushsection .ex_table, \"a\"\n\t"                                                            \
@@ -15,7 +18,8 @@
     ".quad 1b, 3f\n\t"                                                                             \
     ".popsection\n\t"                                                                              \
     ".pushsection .text.fixup, \"ax\"\n"                                                           \
-    "3:\tmovb $0, %0\n\t"                                                                          \
+    "3:\t" fixup "\n\t"                                                                            \
+    "movb $0, %0\n\t"                                                                              \
     "jmp 2b\n\t"                                                                                   \
     ".popsection"
 #endif

@@ -114,9 +114,15 @@ bool pv_emulate_pt_write(struct cpu_regs *regs, uint64_t addr);
 long do_vm_assist(uint64_t cmd, uint64_t type);
 /* The VMASST_TYPE_* bits a 64-bit PV guest may enable. */
 unsigned long pv_vm_assist_valid(void);
-/* arch/x86/pv/traps.c: RFLAGS as a bounce frame shows them to the guest
- * (the virtual IF from its upcall mask, the virtual IOPL if asked for). */
-uint64_t pv_frame_rflags(const struct vcpu *v, uint64_t rflags, uint8_t upcall_mask);
+/*
+ * arch/x86/pv/traps.c: Xen's bounce frame on the guest kernel's stack,
+ * {rcx, r11, extra..., rip, cs with the upcall mask in bits 32+, rflags,
+ * rsp, ss}, regs then pointing at handler in kernel mode.  The extra words
+ * are an exception's error code, or the failsafe callback's selectors.
+ */
+#define PV_BOUNCE_MAX_EXTRA 4
+bool pv_bounce_frame(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, const uint64_t *extra,
+                     unsigned int nr_extra, bool mask_events);
 /* arch/x86/pv/traps.c: a bounce frame with no error code to handler. */
 bool bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error,
             uint32_t error_code, bool mask_events);
