@@ -80,37 +80,14 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     return d;
 }
 
+void domain_unlist(struct domain *d)
+{
+    domains[d->id] = NULL;
+}
+
 bool domid_free(domid_t_hv id)
 {
     return id < DOMID_HV_MAX && !domains[id];
-}
-
-int domain_destroy(struct domain *d)
-{
-    if (d->tot_pages || d == hardware_domain)
-        return -EBUSY;
-    domains[d->id] = NULL;
-    /* Ports first: closing a VIRQ port clears its vCPU's binding. */
-    evtchn_destroy_domain(d);
-    credit_destroy_domain(d);
-    for (unsigned int i = 0; i < d->max_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (!v)
-            continue;
-        sched_destroy_vcpu(v);
-        arch_vcpu_destroy(v);
-        timers_release(VCPU_TIMERS);
-        xfree(v);
-    }
-    struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
-    shared->owner = 0;
-    shared->count_info = 0;
-    shared->type_info = 0;
-    free_hv_pages(d->shared_info, 1);
-    xfree(d->vcpus);
-    timers_release(1);
-    xfree(d);
-    return 0;
 }
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
@@ -162,6 +139,8 @@ void domain_assign_pages(struct domain *d, uint64_t mfn, unsigned int order)
 
 uint64_t domain_alloc_pages(struct domain *d, unsigned int order)
 {
+    if (d->is_dying)
+        return UINT64_MAX; /* as Xen's assign_pages */
     if (d->tot_pages + (1ULL << order) > d->max_pages)
         return UINT64_MAX;
     uint64_t mfn = alloc_machine_pages(order);
@@ -261,6 +240,11 @@ void domain_free_page(uint64_t mfn)
 {
     struct page_info *pg = &frame_table[mfn];
     struct domain *d = domain_by_id((domid_t_hv)pg->owner);
+    /* A dead domain's shared_info, unmapped at last by whoever mapped it. */
+    if (d && d->shared_info && mfn == __pa(d->shared_info) >> PAGE_SHIFT) {
+        domain_free_shared_info(d);
+        return;
+    }
     if (d) {
         unsigned long flags = spin_lock_irqsave(&d->page_lock);
         unlink_page(d, mfn);
@@ -271,6 +255,16 @@ void domain_free_page(uint64_t mfn)
     pg->count_info = 0;
     pg->type_info = 0;
     free_machine_pages(mfn, 0);
+}
+
+void domain_free_shared_info(struct domain *d)
+{
+    struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
+    shared->owner = OWNER_HV;
+    shared->count_info = 0;
+    shared->type_info = 0;
+    free_hv_pages(d->shared_info, 1);
+    d->shared_info = NULL;
 }
 
 int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order)

@@ -145,6 +145,7 @@ void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->cpu_time = cpu_time;
     info->flags = (online ? vcpu_flags : 0) |
                   (d->state == DOMAIN_SHUTDOWN ? XEN_DOMINF_shutdown : 0) |
+                  (d->is_dying ? XEN_DOMINF_dying : 0) |
                   (d->controller_pause_count > 0 ? XEN_DOMINF_paused : 0) |
                   (d->create_flags & XEN_DOMCTL_CDF_xs_domain ? XEN_DOMINF_xs_domain : 0) |
                   d->shutdown_code << XEN_DOMINF_shutdownshift;
@@ -171,6 +172,15 @@ static bool domctl_trylock(unsigned long *flags)
     return false;
 }
 
+void domctl_reap_dead(void)
+{
+    unsigned long flags;
+    if (!domctl_trylock(&flags))
+        return; /* whoever holds it reaps */
+    domain_reap_dead();
+    spin_unlock_irqrestore(&domctl_lock, flags);
+}
+
 long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint32_t *num)
 {
     struct xen_domctl_getdomaininfo info;
@@ -179,6 +189,7 @@ long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint
     unsigned long flags;
     if (!domctl_trylock(&flags))
         return -ERESTART;
+    domain_reap_dead();
     for (unsigned int id = first; id < DOMID_HV_MAX && *num < max; id++) {
         struct domain *d = domain_by_id((domid_t_hv)id);
         if (!d)
@@ -216,6 +227,58 @@ static long max_vcpus(struct domain *d, struct domain *self, unsigned int max)
     for (unsigned int i = 0; i < max; i++)
         if (!d->vcpus[i] && !vcpu_create(d, i))
             return -ENOMEM;
+    return 0;
+}
+
+/* The vCPU a vcpucontext/getvcpuinfo names, or NULL (out of range, not created). */
+static struct vcpu *vcpu_of(struct domain *d, uint32_t id)
+{
+    return id < d->max_vcpus ? d->vcpus[id] : NULL;
+}
+
+static long setvcpucontext(struct domain *d, struct domain *self, struct xen_domctl_vcpucontext *vc)
+{
+    struct vcpu *v = vcpu_of(d, vc->vcpu);
+    if (d == self || !v)
+        return -EINVAL; /* Xen cannot pause its own domain for this */
+    uint64_t ctxt = (uint64_t)vc->ctxt.p;
+    /* Without a context: back to "never initialised" (Xen's vcpu_reset). */
+    domain_pause(d);
+    long rc = 0;
+    if (!ctxt)
+        arch_reset_vcpu(v);
+    else
+        rc = arch_set_vcpu_context(v, ctxt);
+    domain_unpause(d);
+    return rc;
+}
+
+static long getvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *vc)
+{
+    struct vcpu *v = vcpu_of(d, vc->vcpu);
+    if (!v || v == current_vcpu())
+        return -EINVAL;
+    if (!v->is_initialised)
+        return -ENODATA;
+    vcpu_pause(v);
+    long rc = arch_get_vcpu_context(v, (uint64_t)vc->ctxt.p);
+    vcpu_unpause(v);
+    return rc;
+}
+
+static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *info)
+{
+    if (info->vcpu >= d->max_vcpus)
+        return -EINVAL;
+    struct vcpu *v = d->vcpus[info->vcpu];
+    if (!v)
+        return -ESRCH;
+    unsigned int flags = __atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST);
+    info->online = !(flags & VPF_DOWN);
+    info->blocked = (flags & VPF_BLOCKED) != 0;
+    info->running = __atomic_load_n(&v->running, __ATOMIC_SEQ_CST);
+    info->cpu_time = vcpu_running_time(v);
+    info->cpu = v->processor;
     return 0;
 }
 
@@ -278,7 +341,21 @@ static long domctl_command(struct xen_domctl *op, struct domain *d, struct domai
     case XEN_DOMCTL_destroydomain:
         if (d == self)
             return -EINVAL;
-        return domain_destroy(d);
+        return domain_kill(d);
+    case XEN_DOMCTL_setvcpucontext:
+        return setvcpucontext(d, self, &op->u.vcpucontext);
+    case XEN_DOMCTL_getvcpucontext: {
+        long rc = getvcpucontext(d, &op->u.vcpucontext);
+        *copyback = true; /* Xen copies the struct back whatever happened */
+        return rc;
+    }
+    case XEN_DOMCTL_getvcpuinfo: {
+        long rc = getvcpuinfo(d, &op->u.getvcpuinfo);
+        *copyback = rc == 0;
+        return rc;
+    }
+    case XEN_DOMCTL_hypercall_init:
+        return arch_hypercall_init(d, op->u.hypercall_init.gmfn);
     default:
         return -ENOSYS;
     }
@@ -299,6 +376,7 @@ long do_domctl(uint64_t arg)
     unsigned long flags;
     if (!domctl_trylock(&flags))
         return -ERESTART;
+    domain_reap_dead();
     struct domain *d = NULL;
     if (op.cmd != XEN_DOMCTL_createdomain) {
         d = domain_by_id(op.domain);

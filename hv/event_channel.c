@@ -55,15 +55,32 @@ void evtchn_set_max_port(struct domain *d, uint32_t max_port)
 
 void evtchn_destroy_domain(struct domain *d)
 {
-    /* Closing every port leaves each interdomain peer unbound, as Xen's evtchn_destroy. */
+    /* Closing every port leaves each interdomain peer unbound, as Xen's
+     * evtchn_destroy; then no port is valid (max_port 0), so later calls
+     * naming the dying domain get -EINVAL as on Xen.  Port 0's entry stays
+     * until the domain is freed, for lookups made meanwhile. */
     unsigned long flags = spin_lock_irqsave(&evtchn_lock);
     for (uint32_t port = 1; port <= d->evtchn.max_port; port++)
         if (d->evtchn.ports[port].state != ECS_FREE)
             evtchn_close_port(d, port);
-    struct evtchn *ports = d->evtchn.ports;
-    d->evtchn.ports = NULL;
+    d->evtchn.max_port = 0;
     spin_unlock_irqrestore(&evtchn_lock, flags);
-    xfree(ports);
+}
+
+void evtchn_free_domain(struct domain *d)
+{
+    xfree(d->evtchn.ports);
+    d->evtchn.ports = NULL;
+}
+
+void evtchn_lock_all(unsigned long *flags)
+{
+    *flags = spin_lock_irqsave(&evtchn_lock);
+}
+
+void evtchn_unlock_all(unsigned long flags)
+{
+    spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 bool evtchn_port_valid(struct domain *d, uint32_t port)
@@ -150,6 +167,8 @@ void send_global_virq(unsigned int virq)
 
 static long get_free_port(struct domain *d)
 {
+    if (d->is_dying)
+        return -EINVAL; /* as Xen */
     for (uint32_t p = 1; p <= d->evtchn.max_port; p++)
         if (d->evtchn.ports[p].state == ECS_FREE)
             return p;

@@ -29,6 +29,7 @@ static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 
 static long physinfo(struct xen_sysctl_physinfo *pi)
 {
+    domctl_reap_dead();
     memset(pi, 0, sizeof(*pi));
     unsigned int cpus = num_online_cpus();
     unsigned int threads = arch_threads_per_core();

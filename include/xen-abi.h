@@ -34,6 +34,7 @@
 #include <xen/elfnote.h>
 #include <xen/errno.h>
 #include <xen/arch-x86/cpuid.h>
+#include <xen/io/console.h>
 #ifdef __XEN_TOOLS__
 #include <xen/domctl.h>
 #include <xen/sysctl.h>

@@ -13,7 +13,24 @@ static struct {
     const void *va;
 } extra_tables[EXTRA_TABLES];
 
-static unsigned long initial_pages, next_spare_pfn, next_free_va, window_end;
+static unsigned long initial_pages, next_spare_pfn, window_start, window_end;
+/* Which pages of the free-VA window are handed out (bit i: window_start + i pages). */
+static uint64_t window_used[MM_WINDOW_PAGES / 64];
+
+static bool window_page_used(unsigned long i)
+{
+    return window_used[i / 64] & (1UL << (i % 64));
+}
+
+static void window_mark(unsigned long first, unsigned long pages, bool used)
+{
+    for (unsigned long i = first; i < first + pages; i++) {
+        if (used)
+            window_used[i / 64] |= 1UL << (i % 64);
+        else
+            window_used[i / 64] &= ~(1UL << (i % 64));
+    }
+}
 
 unsigned long pfn_to_mfn(unsigned long pfn)
 {
@@ -147,11 +164,27 @@ unsigned long mm_alloc_pfn(void)
 
 unsigned long mm_alloc_va_range(unsigned long pages)
 {
-    if (!next_free_va || !pages || pages > (window_end - next_free_va) >> PAGE_SHIFT)
+    if (!window_start || !pages || pages > MM_WINDOW_PAGES)
         return 0;
-    unsigned long va = next_free_va;
-    next_free_va += pages << PAGE_SHIFT;
-    return va;
+    /* First fit. */
+    for (unsigned long first = 0; first + pages <= MM_WINDOW_PAGES; first++) {
+        unsigned long n = 0;
+        while (n < pages && !window_page_used(first + n))
+            n++;
+        if (n == pages) {
+            window_mark(first, pages, true);
+            return window_start + (first << PAGE_SHIFT);
+        }
+        first += n;
+    }
+    return 0;
+}
+
+void mm_free_va_range(unsigned long va, unsigned long pages)
+{
+    if (va < window_start || va + (pages << PAGE_SHIFT) > window_end)
+        return;
+    window_mark((va - window_start) >> PAGE_SHIFT, pages, false);
 }
 
 unsigned long mm_alloc_va(void)
@@ -207,6 +240,6 @@ long mm_init(void)
     long rc = HYPERVISOR_mmuext_op(&flush, 1, NULL, DOMID_SELF);
     if (rc)
         return rc;
-    next_free_va = start;
+    window_start = start;
     return 0;
 }

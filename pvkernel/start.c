@@ -23,9 +23,10 @@ void pvkernel_start(start_info_t *si)
 void pvkernel_exit(int code)
 {
     printk("pvkernel: exit %d\n", code);
-    /* isa-debug-exit (QEMU): needs the port, so raise the I/O privilege level. */
+    /* isa-debug-exit (QEMU), for dom0: needs the port, so raise the I/O privilege level. */
     struct physdev_set_iopl iopl = {.iopl = 3};
-    if (HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl) == 0)
+    if ((start_info->flags & SIF_INITDOMAIN) &&
+        HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl) == 0)
         __asm__ __volatile__("outb %b0, %w1" : : "a"((unsigned char)code), "Nd"(0xf4));
     struct sched_shutdown shutdown = {.reason = code ? SHUTDOWN_crash : SHUTDOWN_poweroff};
     for (;;)

@@ -40,9 +40,11 @@ static long reservation_op(unsigned int cmd, uint64_t arg, struct domain *self)
     if (copy_from_guest(&res, arg, sizeof(res)))
         return -EFAULT;
     long rc = 0;
+    /* As Xen: a domain that is not there or not the caller's to change gets
+     * nothing done (0 extents), not an error. */
     struct domain *d = target_domain(self, res.domid, &rc);
     if (!d)
-        return rc;
+        return 0;
     if (res.extent_order > MAX_EXTENT_ORDER)
         return 0; /* as Xen: nothing done */
     uint64_t handle = (uint64_t)res.extent_start.p;

@@ -55,6 +55,7 @@ struct domain {
     domid_t_hv id;
     bool privileged; /* dom0: SIF_PRIVILEGED */
     enum domain_state state;
+    bool is_dying; /* destroydomain: its resources are going (hv/domain_kill.c) */
     unsigned int shutdown_reason;
     unsigned int shutdown_code; /* SCHEDOP_shutdown_code */
     spinlock_t page_lock;
@@ -89,11 +90,21 @@ struct domain {
 
 struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vcpus);
 /*
- * Frees a domain that owns no memory beyond its shared_info (destroydomain
- * of a domain still being built): vCPUs, event channels, the id.  -EBUSY
- * if it owns frames (their release comes with foreign populate_physmap).
+ * destroydomain (hv/domain_kill.c), as Xen's domain_kill: the domain is
+ * paused for good, its ports closed, its vCPUs stopped and their page
+ * tables, GDT and LDT let go, its pins and allocation references dropped,
+ * and VIRQ_DOM_EXC raised.  Frames others still map (a builder's or
+ * backend's mappings) stay until those go; the domain stays listed, dying,
+ * until its last frame is freed, and is then reaped under the domctl lock.
+ * 0, or -EINVAL for the hardware domain.
  */
-int domain_destroy(struct domain *d);
+int domain_kill(struct domain *d);
+/* Frees the dead domains whose last frame has gone (with the domctl lock held). */
+void domain_reap_dead(void);
+/* Takes d out of the id table (domain_reap_dead, with every lookup's lock held). */
+void domain_unlist(struct domain *d);
+/* Frees d's shared_info page once nobody maps it (its last reference gone). */
+void domain_free_shared_info(struct domain *d);
 /* Is id free for a new domain? */
 bool domid_free(domid_t_hv id);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
@@ -146,6 +157,11 @@ int arch_dom0_build(struct domain *d, const struct boot_module *kernel,
 /* Makes v (initialised) runnable: it leaves VPF_DOWN and is queued. */
 void vcpu_start(struct vcpu *v);
 unsigned int dom0_max_vcpus(void);
+/* Arch hooks for teardown (with the page lock held): what a vCPU holds
+ * (page tables, GDT, LDT, vcpu_info page), then the domain's pins and
+ * allocation references; frames nobody else references are freed. */
+void arch_vcpu_relinquish(struct vcpu *v);
+void arch_domain_relinquish_memory(struct domain *d);
 /* Arch hooks for vCPUs: create (its FPU area; -1 without memory), destroy,
  * and VCPUOP_initialise's context (0 or -errno). */
 int arch_vcpu_create(struct vcpu *v);

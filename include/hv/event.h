@@ -44,8 +44,13 @@ struct evtchn_domain {
 int evtchn_init_domain(struct domain *d, uint32_t max_port);
 /* createdomain's max_evtchn_port (ports above it are refused; at most 4095). */
 void evtchn_set_max_port(struct domain *d, uint32_t max_port);
-/* Closes every port of a dying domain (peers left unbound) and frees them. */
+/* Closes every port of a dying domain (peers left unbound); none is valid after. */
 void evtchn_destroy_domain(struct domain *d);
+/* Frees a dead domain's port table (once no lookup can reach the domain). */
+void evtchn_free_domain(struct domain *d);
+/* The event-channel lock, for taking a domain out of every lookup. */
+void evtchn_lock_all(unsigned long *flags);
+void evtchn_unlock_all(unsigned long flags);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 /* Raises virq on v (if the guest bound it). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);

@@ -27,7 +27,10 @@
 #define PGT_count_mask ((1ULL << 40) - 1)
 
 /* Flags of count_info above the general reference count. */
-#define PGC_allocated  (1ULL << 63) /* the owner's allocation reference is held */
+#define PGC_allocated (1ULL << 63) /* the owner's allocation reference is held */
+#define PGC_relinquish_skip                                                                        \
+    (1ULL << 62) /* teardown: no extra reference taken (hv/domain_kill.c)                          \
+                  */
 #define PGC_count_mask ((1ULL << 40) - 1)
 
 struct page_info {

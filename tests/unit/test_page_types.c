@@ -43,7 +43,7 @@ unsigned int cpu_phys_addr_bits = 40;
 uint64_t *hv_l4;
 unsigned long *machine_to_phys;
 
-static struct domain dom;
+static struct domain dom, other; /* ids 0 and 1 */
 static struct vcpu vcpu;
 static uint64_t cr3_loads, last_cr3;
 static unsigned int freed[NR_FRAMES];
@@ -78,6 +78,23 @@ int copy_to_guest(uint64_t guest_dst, const void *src, size_t len)
         return -EFAULT;
     memcpy((void *)guest_dst, src, len);
     return 0;
+}
+
+struct domain *domain_by_id(domid_t_hv id)
+{
+    return id == 0 ? &dom : id == 1 ? &other : NULL;
+}
+
+/* Teardown (relinquish.c) asks for these; the test's vCPUs hold no GDT or LDT. */
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
+{
+    (void)v, (void)frames, (void)entries;
+    return 0;
+}
+
+void pv_destroy_ldt(struct vcpu *v)
+{
+    (void)v;
 }
 
 void domain_free_page(uint64_t mfn)
@@ -181,6 +198,17 @@ static int setup(void **state)
     memset(&dom, 0, sizeof(dom));
     dom.id = 0;
     dom.privileged = true;
+    memset(&other, 0, sizeof(other));
+    other.id = 1;
+    /* The other domain's frames threaded on its page list, as hv keeps them. */
+    other.page_list_head = PAGE_LIST_NULL;
+    for (uint64_t m = IO_FIRST; m-- > OTHER_FIRST;) {
+        frame_table[m].prev = PAGE_LIST_NULL;
+        frame_table[m].next = other.page_list_head;
+        if (other.page_list_head != PAGE_LIST_NULL)
+            frame_table[other.page_list_head].prev = (uint32_t)m;
+        other.page_list_head = (uint32_t)m;
+    }
     memset(&vcpu, 0, sizeof(vcpu));
     vcpu.domain = &dom;
     vcpu.arch.kernel_mode = true;
@@ -222,6 +250,19 @@ static long update(uint64_t table_mfn, unsigned int index, uint64_t val, unsigne
 {
     struct mmu_update req = {.ptr = (table_mfn << PAGE_SHIFT) + index * 8 + cmd, .val = val};
     return do_mmu_update((uint64_t)&req, 1, 0, DOMID_SELF);
+}
+
+static long foreign_update(uint64_t table_mfn, unsigned int index, uint64_t val, uint64_t fd)
+{
+    struct mmu_update req = {.ptr = (table_mfn << PAGE_SHIFT) + index * 8, .val = val};
+    return do_mmu_update((uint64_t)&req, 1, 0, fd);
+}
+
+static long foreign_mmuext(unsigned int cmd, uint64_t mfn, uint64_t fd)
+{
+    struct mmuext_op op = {.cmd = cmd};
+    op.arg1.mfn = mfn;
+    return do_mmuext_op((uint64_t)&op, 1, 0, fd);
 }
 
 static uint64_t general_count(uint64_t mfn)
@@ -364,7 +405,7 @@ static void writable_mapping_and_table_use_exclude_each_other(void **state)
     assert_int_equal(table(10)[0], entry(11, RO | _PAGE_USER | GUEST_KERNEL));
     assert_int_equal(update(10, 1, entry(10, RW), MMU_NORMAL_PT_UPDATE), -EBUSY);
     /* An update of a table is validated as an entry; of a data frame it is a plain write. */
-    assert_int_equal(update(11, 5, entry(70, RO), MMU_NORMAL_PT_UPDATE), -EINVAL);
+    assert_int_equal(update(11, 5, entry(70, RO), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(table(11)[5], 0);
     assert_int_equal(update(12, 5, entry(70, RO), MMU_NORMAL_PT_UPDATE), 0);
     assert_int_equal(table(12)[5], entry(70, RO));
@@ -458,7 +499,7 @@ static void failed_validation_undoes_every_reference(void **state)
     for (unsigned int i = 0; i < 100; i++)
         table(10)[i] = entry(20 + i % 10, RW);
     table(10)[100] = entry(70, RO); /* another domain's frame */
-    assert_int_equal(pin(1, 10), -EINVAL);
+    assert_int_equal(pin(1, 10), -EBUSY);
     assert_int_equal(frame_table[10].type_info, 0);
     assert_baseline();
 
@@ -540,7 +581,8 @@ static void foreign_m2p_and_io_frames(void **state)
 {
     (void)state;
     assert_int_equal(pin(1, 10), 0);
-    assert_int_equal(update(10, 0, entry(70, RO), MMU_NORMAL_PT_UPDATE), -EINVAL);
+    /* Another domain's frame: -EBUSY, as Xen (conformance/domains). */
+    assert_int_equal(update(10, 0, entry(70, RO), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(update(10, 0, entry(M2P_MFN, RO), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(update(10, 0, entry(HV_L4_MFN, RO), MMU_NORMAL_PT_UPDATE), -EINVAL);
     assert_int_equal(table(10)[0], 0);
@@ -583,7 +625,7 @@ static void mmu_update_moves_references(void **state)
     assert_int_equal(type_count(21), 0);
     assert_int_equal(general_count(21), 2);
     /* A refused update leaves the old entry and its references. */
-    assert_int_equal(update(10, 0, entry(70, RW), MMU_NORMAL_PT_UPDATE), -EINVAL);
+    assert_int_equal(update(10, 0, entry(70, RW), MMU_NORMAL_PT_UPDATE), -EBUSY);
     assert_int_equal(general_count(21), 2);
     assert_counts_exact("updates");
     /* A batch stops at the first failure and reports how many were done. */
@@ -753,6 +795,82 @@ static void random_operations_keep_counts_exact(void **state)
         assert_int_equal(freed[m], 0);
 }
 
+/* A builder in the control domain maps its new domain's frames and pins its tables. */
+static void foreign_frames_for_the_control_domain(void **state)
+{
+    (void)state;
+    assert_int_equal(pin(1, 10), 0);
+    /* Naming itself, or a domain that does not exist: -ESRCH, as Xen's get_pg_owner. */
+    assert_int_equal(foreign_update(10, 0, entry(70, RW), 0), -ESRCH);
+    assert_int_equal(foreign_update(10, 0, entry(70, RW), 7), -ESRCH);
+    assert_int_equal(foreign_mmuext(MMUEXT_PIN_L1_TABLE, 71, 7), -ESRCH);
+    /* The frame must be the named domain's. */
+    assert_int_equal(foreign_update(10, 0, entry(20, RW), 1), -EBUSY);
+    assert_int_equal(foreign_update(10, 0, entry(70, RW), 1), 0);
+    assert_int_equal(general_count(70), 2);
+    assert_int_equal(type_of(70), PGT_writable);
+    assert_int_equal(type_count(70), 1);
+    /* Its table, validated against its owner: entries naming the builder's frames fail. */
+    table(71)[0] = entry(72, RO);
+    assert_int_equal(foreign_mmuext(MMUEXT_PIN_L1_TABLE, 71, 1), 0);
+    assert_int_equal(type_of(71), PGT_l1);
+    assert_int_equal(general_count(72), 2);
+    table(73)[0] = entry(20, RO);
+    assert_int_equal(foreign_mmuext(MMUEXT_PIN_L1_TABLE, 73, 1), -EBUSY);
+    /* Only pins may name another domain. */
+    assert_int_equal(foreign_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 1), -EPERM);
+    assert_int_equal(foreign_mmuext(MMUEXT_NEW_BASEPTR, 71, 1), -EPERM);
+    assert_counts_exact("foreign map and pin");
+    /* Without privilege: -EPERM, for maps and pins alike; clearing an entry is allowed. */
+    dom.privileged = false;
+    assert_int_equal(foreign_update(10, 1, entry(74, RO), 1), -EPERM);
+    assert_int_equal(foreign_mmuext(MMUEXT_UNPIN_TABLE, 71, 1), -EPERM);
+    assert_int_equal(foreign_update(10, 0, 0, 1), 0);
+    dom.privileged = true;
+    assert_int_equal(foreign_mmuext(MMUEXT_UNPIN_TABLE, 71, 1), 0);
+    assert_int_equal(unpin(10), 0);
+    assert_baseline();
+}
+
+/*
+ * Teardown: a dying domain's pinned tree and its data frames are freed;
+ * a frame the control domain still maps outlives it until unmapped.
+ */
+static void relinquish_frees_all_but_frames_mapped_elsewhere(void **state)
+{
+    (void)state;
+    /* L4 64 -> L3 65 -> L2 66 -> L1 67 -> data 68 (writable), 69 (read-only). */
+    table(64)[0] = entry(65, RW);
+    table(65)[0] = entry(66, RW);
+    table(66)[0] = entry(67, RW);
+    table(67)[0] = entry(68, RW);
+    table(67)[1] = entry(69, RO);
+    assert_int_equal(foreign_mmuext(MMUEXT_PIN_L4_TABLE, 64, 1), 0);
+    /* The builder keeps a writable view of 75 and a read-only one of 69. */
+    assert_int_equal(pin(1, 10), 0);
+    assert_int_equal(foreign_update(10, 0, entry(75, RW), 1), 0);
+    assert_int_equal(foreign_update(10, 1, entry(69, RO), 1), 0);
+    other.tot_pages = IO_FIRST - OTHER_FIRST;
+    other.is_dying = true;
+    arch_domain_relinquish_memory(&other);
+    for (uint64_t m = OTHER_FIRST; m < IO_FIRST; m++) {
+        bool mapped = m == 69 || m == 75;
+        if (freed[m] != (mapped ? 0u : 1u))
+            unit_fail("frame %llu freed %u times", (unsigned long long)m, freed[m]);
+        assert_int_equal(frame_table[m].type_info & PGT_pinned, 0);
+        assert_int_equal(frame_table[m].count_info & PGC_allocated, 0);
+    }
+    assert_int_equal(general_count(69), 1);
+    assert_int_equal(general_count(75), 1);
+    assert_int_equal(type_count(75), 1);
+    /* Unmapping drops the last references: now they go too. */
+    assert_int_equal(update(10, 0, 0, MMU_NORMAL_PT_UPDATE), 0);
+    assert_int_equal(update(10, 1, 0, MMU_NORMAL_PT_UPDATE), 0);
+    assert_int_equal(freed[69], 1);
+    assert_int_equal(freed[75], 1);
+    assert_int_equal(unpin(10), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,6 +891,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(base_pointers_hold_their_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(leaving_writable_flushes_the_domains_cpus, setup, teardown),
         cmocka_unit_test_setup_teardown(random_operations_keep_counts_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(foreign_frames_for_the_control_domain, setup, teardown),
+        cmocka_unit_test_setup_teardown(relinquish_frees_all_but_frames_mapped_elsewhere, setup,
+                                        teardown),
     };
     return unit_run(tests);
 }

@@ -60,7 +60,7 @@ $(eval $(call unit_test,test_elf_image,tests/unit/test_elf_image.c tests/unit/el
 $(eval $(call unit_test,test_xen_notes,tests/unit/test_xen_notes.c tests/unit/elf_builder.c lib/elf/elf_image.c lib/elf/xen_notes.c,-Ilib -DUNIT_START_OF_DAY='"$(BUILD)/conformance/start-of-day"'))
 $(eval $(call unit_test,test_bzimage,tests/unit/test_bzimage.c lib/elf/bzimage.c,-Ilib))
 # Page-type transitions: arch/x86/pv/mm.c over a fake machine of test memory.
-$(eval $(call unit_test,test_page_types,tests/unit/test_page_types.c arch/x86/pv/mm.c,-D__XEN_TOOLS__ -include tests/unit/pv_mm_host.h))
+$(eval $(call unit_test,test_page_types,tests/unit/test_page_types.c arch/x86/pv/mm.c arch/x86/pv/relinquish.c,-D__XEN_TOOLS__ -include tests/unit/pv_mm_host.h))
 
 # xen-abi.h must refuse both flavour macros, and neither: checked at build time.
 UNIT_ABI_GUARD := $(UNIT_DIR)/abi-guard.ok

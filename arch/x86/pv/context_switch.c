@@ -57,6 +57,7 @@ static void set_xcr0(uint64_t xcr0)
 static void fpu_area_init(struct vcpu *v, const void *fxsave_image)
 {
     uint8_t *area = v->arch.fpu_area;
+    v->arch.fpu_initialised = fxsave_image != NULL;
     memset(area, 0, v->arch.fpu_area_size);
     if (fxsave_image) {
         memcpy(area, fxsave_image, 512);
@@ -107,6 +108,12 @@ void pv_fpu_set_image(struct vcpu *v, const void *fxsave_image)
     fpu_area_init(v, fxsave_image);
 }
 
+void pv_fpu_get_image(const struct vcpu *v, void *fxsave_image)
+{
+    /* An XSAVE image starts with the FXSAVE layout (the legacy region). */
+    memcpy(fxsave_image, v->arch.fpu_area, 512);
+}
+
 static uint64_t xcr0_for_save(const struct vcpu *v)
 {
     return v->arch.xcr0_accum | XSTATE_FP_SSE;
@@ -114,6 +121,7 @@ static uint64_t xcr0_for_save(const struct vcpu *v)
 
 static void fpu_save(struct vcpu *v)
 {
+    v->arch.fpu_initialised = true;
     clts();
     if (cpu_has_xsave()) {
         /* Every component the guest ever enabled, whatever its XCR0 now. */

@@ -95,6 +95,12 @@ static bool owned_by(uint64_t mfn, const struct domain *d)
     return mfn < max_page && frame_table[mfn].owner == d->id;
 }
 
+static bool owned_by_a_domain(uint64_t mfn)
+{
+    return mfn < max_page && frame_table[mfn].owner < DOMID_HV_MAX &&
+           domain_by_id((domid_t_hv)frame_table[mfn].owner);
+}
+
 static bool get_page(uint64_t mfn, const struct domain *d)
 {
     if (!owned_by(mfn, d))
@@ -266,8 +272,12 @@ static bool is_m2p_frame(uint64_t mfn)
     return mfn >= first && mfn < first + (bytes >> PAGE_SHIFT);
 }
 
-/* References taken by one L1 entry; -errno if it may not exist. */
-static int get_l1e_refs(uint64_t e, struct domain *d)
+/*
+ * References taken by one L1 entry of d's tables; -errno if it may not
+ * exist.  The frame must belong to pg_owner: d itself, or the domain an
+ * mmu_update named as foreign (a builder mapping its new domain's memory).
+ */
+static int get_l1e_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 {
     if (!(e & _PAGE_PRESENT))
         return 0;
@@ -282,10 +292,12 @@ static int get_l1e_refs(uint64_t e, struct domain *d)
     }
     if (is_m2p_frame(mfn))
         return -EBUSY;
-    if (!get_page(mfn, d))
-        return -EINVAL;
+    /* Another domain's frame is -EBUSY (Xen's could_not_pin), a frame of
+     * nobody's -EINVAL. */
+    if (!get_page(mfn, pg_owner))
+        return !owned_by(mfn, pg_owner) && owned_by_a_domain(mfn) ? -EBUSY : -EINVAL;
     if (e & _PAGE_RW) {
-        int rc = get_page_type(mfn, PGT_writable, d);
+        int rc = get_page_type(mfn, PGT_writable, pg_owner);
         if (rc) {
             put_page(mfn);
             return rc;
@@ -351,7 +363,7 @@ static int validate_table(uint64_t mfn, unsigned int level, struct domain *d)
             t[i] = i == HV_SLOT_FIRST ? 0 : hv_l4[i];
             continue;
         }
-        int rc = level == 1 ? get_l1e_refs(t[i], d) : get_lne_refs(t[i], level, d);
+        int rc = level == 1 ? get_l1e_refs(t[i], d, d) : get_lne_refs(t[i], level, d);
         if (rc) {
             put_entries(t, level, i); /* undo the entries already taken */
             return rc;
@@ -368,7 +380,7 @@ static void release_table(uint64_t mfn, unsigned int level)
 
 /* Replaces the entry at index i of table mfn (a validated level-`level` table). */
 static int mod_entry(uint64_t mfn, unsigned int i, unsigned int level, uint64_t new,
-                     struct domain *d, bool preserve_ad)
+                     struct domain *d, struct domain *pg_owner, bool preserve_ad)
 {
     uint64_t *slot = &table_of(mfn)[i];
     if (level == 4 && is_hv_l4_slot(i))
@@ -380,7 +392,7 @@ static int mod_entry(uint64_t mfn, unsigned int i, unsigned int level, uint64_t 
     /* Same frame, same presence and writability: no references change. */
     bool same = ((old ^ adjusted) & (PADDR_MASK | _PAGE_PRESENT | _PAGE_RW)) == 0;
     if (!same) {
-        int rc = level == 1 ? get_l1e_refs(new, d) : get_lne_refs(new, level, d);
+        int rc = level == 1 ? get_l1e_refs(new, d, pg_owner) : get_lne_refs(new, level, d);
         if (rc)
             return rc;
     }
@@ -427,13 +439,44 @@ static int write_data_page(struct domain *d, uint64_t ptr, uint64_t val)
     return rc ? -EINVAL : 0;
 }
 
+/*
+ * Xen's get_pg_owner: the domain whose frames an mmu_update or mmuext_op
+ * works on.  DOMID_SELF is the caller; the caller's own id, the reserved
+ * ids (hv has no DOMID_IO or DOMID_XEN frames to offer) and unknown ids
+ * are NULL (-ESRCH).  Whether the caller may act on another domain is
+ * checked per operation (-EPERM), as Xen's XSM hook does.
+ */
+static struct domain *page_owner_for(struct domain *self, uint16_t id)
+{
+    if (id == DOMID_SELF)
+        return self;
+    if (id == self->id || id >= DOMID_FIRST_RESERVED)
+        return NULL;
+    return domain_by_id(id);
+}
+
+/* May `self` work on `target`'s memory?  Itself, or any domain for the control domain. */
+static bool may_act_on(const struct domain *self, const struct domain *target)
+{
+    return self == target || self->privileged;
+}
+
 static long do_mmu_update_locked(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct vcpu *v = current_vcpu();
-    struct domain *d = v->domain;
-    uint16_t fd = (uint16_t)foreigndom;
-    if (fd != DOMID_SELF && fd != d->id)
-        return d->privileged ? -ESRCH : -EPERM; /* foreign updates come with domctl */
+    struct domain *self = v->domain, *pt_owner = self;
+    /* Bits 16 and up name whose page tables are updated (id + 1), as Xen. */
+    uint32_t pt_id = (uint32_t)foreigndom >> 16;
+    if (pt_id) {
+        pt_owner = domain_by_id((domid_t_hv)(pt_id - 1));
+        if (!pt_owner || pt_id - 1 >= DOMID_FIRST_RESERVED)
+            return -ESRCH;
+        if (!pt_owner->vcpus[0])
+            return -EINVAL;
+    }
+    struct domain *pg_owner = page_owner_for(self, (uint16_t)foreigndom);
+    if (!pg_owner)
+        return -ESRCH;
     uint32_t n = (uint32_t)count, done = 0;
     if (!array_ok(reqs, (uint64_t)n * sizeof(struct mmu_update)))
         return -EFAULT; /* before anything, so `done` is not written */
@@ -447,7 +490,11 @@ static long do_mmu_update_locked(uint64_t reqs, uint64_t count, uint64_t pdone, 
         unsigned int cmd = req.ptr & 7;
         uint64_t ptr = req.ptr & ~7ULL, mfn = ptr >> PAGE_SHIFT;
         if (cmd == MMU_MACHPHYS_UPDATE) {
-            if (!owned_by(mfn, d)) {
+            if (!may_act_on(self, pg_owner)) {
+                rc = -EPERM;
+                break;
+            }
+            if (!owned_by(mfn, pg_owner)) {
                 rc = -EINVAL;
                 break;
             }
@@ -459,14 +506,21 @@ static long do_mmu_update_locked(uint64_t reqs, uint64_t count, uint64_t pdone, 
             rc = -ENOSYS;
             break;
         }
-        if (!owned_by(mfn, d)) {
+        /* A present entry reads (and maybe writes) pg_owner's frame. */
+        if (!may_act_on(self, pt_owner) ||
+            ((req.val & _PAGE_PRESENT) && !may_act_on(self, pg_owner))) {
+            rc = -EPERM;
+            break;
+        }
+        if (!owned_by(mfn, pt_owner)) {
             rc = -EINVAL;
             break;
         }
         unsigned int level = table_level(mfn);
         unsigned int index = (ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t);
-        rc = level ? mod_entry(mfn, index, level, req.val, d, cmd == MMU_PT_UPDATE_PRESERVE_AD)
-                   : write_data_page(d, ptr, req.val);
+        rc = level ? mod_entry(mfn, index, level, req.val, pt_owner, pg_owner,
+                               cmd == MMU_PT_UPDATE_PRESERVE_AD)
+                   : write_data_page(pt_owner, ptr, req.val);
         if (rc)
             break;
     }
@@ -580,7 +634,7 @@ static long do_update_va_mapping_locked(uint64_t va, uint64_t val, uint64_t flag
     unsigned int index;
     if (!find_l1e(v, va, &l1_mfn, &index))
         return -EINVAL;
-    int rc = mod_entry(l1_mfn, index, 1, val, v->domain, false);
+    int rc = mod_entry(l1_mfn, index, 1, val, v->domain, v->domain, false);
     if (rc)
         return rc;
     return flush_for(v->domain, flags, va); /* the entry is changed even if this fails, as on Xen */
@@ -588,7 +642,8 @@ static long do_update_va_mapping_locked(uint64_t va, uint64_t val, uint64_t flag
 
 static int pin(struct domain *d, uint64_t mfn, uint64_t type)
 {
-    if (!owned_by(mfn, d))
+    /* A builder racing the teardown of its domain: no pin outlives it. */
+    if (!owned_by(mfn, d) || d->is_dying)
         return -EINVAL;
     if (frame_table[mfn].type_info & PGT_pinned)
         return -EINVAL;
@@ -670,9 +725,9 @@ static long do_mmuext_op_locked(uint64_t ops, uint64_t count, uint64_t pdone, ui
 {
     struct vcpu *v = current_vcpu();
     struct domain *d = v->domain;
-    uint16_t fd = (uint16_t)foreigndom;
-    if (fd != DOMID_SELF && fd != d->id)
-        return d->privileged ? -ESRCH : -EPERM;
+    struct domain *pg_owner = page_owner_for(d, (uint16_t)foreigndom);
+    if (!pg_owner)
+        return -ESRCH;
     uint32_t n = (uint32_t)count, done = 0;
     if (!array_ok(ops, (uint64_t)n * sizeof(struct mmuext_op)))
         return -EFAULT;
@@ -683,15 +738,23 @@ static long do_mmuext_op_locked(uint64_t ops, uint64_t count, uint64_t pdone, ui
             rc = -EFAULT;
             break;
         }
+        /* Only pins work on another domain's frames (a builder pinning its
+         * new domain's L4); everything else is the caller's own business. */
+        bool own_only = (op.cmd >= MMUEXT_NEW_BASEPTR && op.cmd <= MMUEXT_SET_LDT) ||
+                        op.cmd == MMUEXT_NEW_USER_BASEPTR;
+        if (!may_act_on(d, pg_owner) || (pg_owner != d && own_only)) {
+            rc = -EPERM;
+            break;
+        }
         switch (op.cmd) {
         case MMUEXT_PIN_L1_TABLE:
         case MMUEXT_PIN_L2_TABLE:
         case MMUEXT_PIN_L3_TABLE:
         case MMUEXT_PIN_L4_TABLE:
-            rc = pin(d, op.arg1.mfn, type_of_level(op.cmd - MMUEXT_PIN_L1_TABLE + 1));
+            rc = pin(pg_owner, op.arg1.mfn, type_of_level(op.cmd - MMUEXT_PIN_L1_TABLE + 1));
             break;
         case MMUEXT_UNPIN_TABLE:
-            rc = unpin(d, op.arg1.mfn);
+            rc = unpin(pg_owner, op.arg1.mfn);
             break;
         case MMUEXT_NEW_BASEPTR:
             rc = new_baseptr(v, op.arg1.mfn, false);
@@ -764,7 +827,7 @@ uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index)
 static int pv_write_table_entry_locked(uint64_t mfn, unsigned int index, uint64_t value)
 {
     struct vcpu *v = current_vcpu();
-    int rc = mod_entry(mfn, index & 511, 1, value, v->domain, false);
+    int rc = mod_entry(mfn, index & 511, 1, value, v->domain, v->domain, false);
     if (!rc)
         flush_tlb_local();
     return rc;

@@ -92,6 +92,8 @@ unsigned long mm_alloc_pfn(void);
 unsigned long mm_alloc_va(void);
 /* `pages` consecutive free, unmapped virtual pages of the window; 0 when too few are left. */
 unsigned long mm_alloc_va_range(unsigned long pages);
+/* Gives back a range mm_alloc_va_range gave (already unmapped by the caller). */
+void mm_free_va_range(unsigned long va, unsigned long pages);
 
 /* update_va_mapping(va, mfn | flags, UVMF_INVLPG). */
 long mm_map(unsigned long va, unsigned long mfn, uint64_t flags);

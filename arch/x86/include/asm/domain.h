@@ -19,6 +19,7 @@ struct arch_vcpu {
     bool segments_failed;                    /* one did not reload: failsafe callback due */
     unsigned int vgc_flags;                  /* VGCF_* of its last context */
     void *fpu_area;                          /* XSAVE (or FXSAVE) image while it does not run */
+    bool fpu_initialised;                    /* has FPU state: given in a context, or it ran */
     size_t fpu_area_size;
     unsigned int fpu_area_pages;
     bool kernel_mode;              /* guest kernel (true) or guest user */

@@ -6,6 +6,7 @@
 #define X86_CR0_MP (1 << 1)
 #define X86_CR0_EM (1 << 2)
 #define X86_CR0_TS (1 << 3)
+#define X86_CR0_ET (1 << 4)
 #define X86_CR0_NE (1 << 5)
 #define X86_CR0_WP (1 << 16)
 #define X86_CR0_AM (1 << 18)

@@ -31,6 +31,8 @@ void pv_before_return_to_guest(struct cpu_regs *regs);
 void pv_crash_current(const struct cpu_regs *regs, const char *reason) __noreturn;
 /* arch/x86/pv/context_switch.c: the FPU image a context gives (NULL: initial state). */
 void pv_fpu_set_image(struct vcpu *v, const void *fxsave_image);
+/* The FXSAVE image of a vCPU that is not running (getvcpucontext). */
+void pv_fpu_get_image(const struct vcpu *v, void *fxsave_image);
 /* arch/x86/pv/vcpu_context.c: VCPUOP_initialise and setvcpucontext. */
 int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
 /* arch/x86/pv/cpu_state.c */
@@ -196,6 +198,9 @@ int pv_new_guest_cr3(struct vcpu *v, uint64_t mfn);
 int pv_set_vcpu_tables(struct vcpu *v, uint64_t kernel_mfn, uint64_t user_mfn);
 /* arch/x86/pv/mm.c: a general and a writable-type reference on a frame of d. */
 bool pv_get_writable_page(struct domain *d, uint64_t mfn);
+
+/* arch/x86/pv/hypercall_page.c: Xen's stubs for a 64-bit PV guest, into one page. */
+void pv_fill_hypercall_page(uint8_t *page);
 
 int dom0_build_pv(struct domain *d, const struct boot_module *kernel,
                   const struct boot_module *initrd);

@@ -1,0 +1,58 @@
+/*
+ * The domain builder (dom0-tools/builder, like libxenguest): creates a
+ * 64-bit PV domU and lays out its start of day from an ELF kernel, an
+ * optional ramdisk and a command line, entirely through the public ABI
+ * (domctl, memory_op, mmu_update/mmuext_op with a foreign domain,
+ * event_channel_op), as libxc/libxl do on Xen 4.17.  The caller supplies
+ * how to make hypercalls and map another domain's frames, so the same code
+ * runs in a pvkernel dom0 and in the toolstack.
+ */
+#ifndef BUILDER_DOMU_BUILD_H
+#define BUILDER_DOMU_BUILD_H
+#include <stddef.h>
+#include <stdint.h>
+#include <xen-abi.h>
+
+/* The most frames the builder asks map_foreign for at once. */
+#define BUILDER_MAP_CHUNK 16
+
+struct builder_platform {
+    void *ctx;
+    /* A hypercall of the running domain; its return value. */
+    long (*hypercall)(void *ctx, unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                      uint64_t a4);
+    /* Maps n (≤ BUILDER_MAP_CHUNK) machine frames of domid writable at
+     * consecutive addresses; NULL if it cannot. */
+    void *(*map_foreign)(void *ctx, domid_t domid, const xen_pfn_t *mfns, unsigned int n);
+    void (*unmap_foreign)(void *ctx, void *va, unsigned int n);
+};
+
+struct domu_spec {
+    const void *kernel; /* an uncompressed ELF image */
+    size_t kernel_size;
+    const void *ramdisk; /* may be NULL */
+    size_t ramdisk_size;
+    const char *cmdline; /* may be NULL; at most 1023 bytes are passed */
+    uint64_t memory_kb;  /* the domain's pages: memory_kb / 4 */
+    unsigned int max_vcpus;
+    domid_t console_domid, store_domid; /* who may bind the console and store ports */
+    uint8_t handle[16];
+    xen_pfn_t *p2m; /* the caller's buffer for memory_kb / 4 entries (pfn -> mfn) */
+};
+
+struct domu_built {
+    domid_t domid;
+    uint64_t nr_pages;
+    xen_pfn_t console_mfn, store_mfn;
+    evtchn_port_t console_port, store_port; /* the domain's unbound ports */
+    xen_pfn_t shared_info_frame;
+};
+
+/*
+ * Creates and builds the domain; it is left paused (the caller unpauses it
+ * once it has set up what else it needs).  0, or -errno with a sentence in
+ * why; a domain created on the way is destroyed again.
+ */
+int domu_build(const struct builder_platform *p, const struct domu_spec *spec,
+               struct domu_built *out, char *why, size_t why_len);
+#endif
