@@ -144,8 +144,11 @@ uint64_t domain_alloc_pages(struct domain *d, unsigned int order)
     if (d->tot_pages + (1ULL << order) > d->max_pages)
         return UINT64_MAX;
     uint64_t mfn = alloc_machine_pages(order);
-    if (mfn != UINT64_MAX)
-        domain_assign_pages(d, mfn, order);
+    if (mfn == UINT64_MAX)
+        return mfn;
+    /* Never hand a domain what another one left in the frame (Xen scrubs too). */
+    memset(__va(mfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+    domain_assign_pages(d, mfn, order);
     return mfn;
 }
 
