@@ -64,11 +64,35 @@ static void refusals(void)
     test_check_rc("domu.populate_for_dom0", HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), 0);
 }
 
+/* Pages the builder did not touch hold nothing another domain left there. */
+static void spare_pages_are_clean(void)
+{
+    unsigned long va = mm_alloc_va(), dirty = 0;
+    for (unsigned long pfn = mm_initial_pages(); va && pfn < start_info->nr_pages; pfn++) {
+        if (mm_map(va, pfn_to_mfn(pfn), PTE_P)) {
+            dirty++;
+            continue;
+        }
+        const uint64_t *words = (const uint64_t *)va;
+        for (unsigned int i = 0; i < PAGE_SIZE / 8; i++) {
+            if (words[i]) {
+                dirty++;
+                break;
+            }
+        }
+    }
+    if (va)
+        mm_unmap(va);
+    test_check("domu.spare_pages_zero", "0 dirty", "%lu dirty", dirty);
+}
+
 int kernel_main(void)
 {
     printk("domU up\n");
     start_of_day();
-    if (test_init_mm_and_events())
+    if (test_init_mm_and_events()) {
+        spare_pages_are_clean();
         refusals();
+    }
     return test_summary();
 }
