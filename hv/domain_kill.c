@@ -41,6 +41,8 @@ int domain_kill(struct domain *d)
     /* Off its CPUs for good: nothing unpauses a dying domain. */
     domain_pause(d);
     evtchn_destroy_domain(d);
+    /* No cap period may release (wake) its vCPUs any more. */
+    credit_destroy_domain(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++)
         if (d->vcpus[i])
             sched_destroy_vcpu(d->vcpus[i]);

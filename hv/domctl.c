@@ -151,7 +151,8 @@ void domctl_domain_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
                   d->shutdown_code << XEN_DOMINF_shutdownshift;
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
-    info->shared_info_frame = __pa(d->shared_info) >> PAGE_SHIFT;
+    /* A dead domain's shared_info may be gone already (no one mapped it). */
+    info->shared_info_frame = d->shared_info ? __pa(d->shared_info) >> PAGE_SHIFT : 0;
     memcpy(info->handle, d->handle, sizeof(info->handle));
     info->gpaddr_bits = arch_guest_paddr_bits();
     info->arch_config.emulation_flags = d->emulation_flags;

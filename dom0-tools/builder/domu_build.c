@@ -258,7 +258,6 @@ static uint64_t table_pfn(const struct build *b, unsigned int level, uint64_t k)
 static int write_page_tables(struct build *b)
 {
     const xen_pfn_t *p2m = b->s->p2m;
-    uint64_t end_pfn = (b->end - b->virt_base) >> PAGE_SHIFT;
     for (unsigned int l = 4; l >= 1; l--) {
         for (uint64_t k = 0; k < b->nr_pt[l]; k++) {
             uint64_t *t = (uint64_t *)b->page;
@@ -288,7 +287,6 @@ static int write_page_tables(struct build *b)
                 return rc;
         }
     }
-    (void)end_pfn;
     return 0;
 }
 
@@ -361,6 +359,9 @@ static int build(struct build *b, struct domu_built *out)
     if (b->s->max_vcpus == 0)
         return fail(b, -XEN_EINVAL, "a domain needs at least one vCPU");
     b->nr_pages = b->s->memory_kb >> 2;
+    if (b->nr_pages > b->s->p2m_entries)
+        return fail(b, -XEN_EINVAL, "%lu pages do not fit the P2M buffer of %lu entries",
+                    (unsigned long)b->nr_pages, (unsigned long)b->s->p2m_entries);
     int rc = compute_layout(b);
     if (rc)
         return rc;
@@ -392,9 +393,12 @@ static int build(struct build *b, struct domu_built *out)
         (rc = write_page_tables(b)) || (rc = write_start_info(b, out)))
         return rc;
     if (b->notes.hypercall_page != XEN_NOTES_UNSET) {
+        uint64_t hp = b->notes.hypercall_page;
+        if (hp < b->notes.virt_kstart || hp >= b->notes.virt_kend)
+            return fail(b, -XEN_EINVAL, "the hypercall page %#lx is outside the kernel",
+                        (unsigned long)hp);
         struct xen_domctl op = domctl_for(b, XEN_DOMCTL_hypercall_init);
-        op.u.hypercall_init.gmfn =
-            b->s->p2m[(b->notes.hypercall_page - b->virt_base) >> PAGE_SHIFT];
+        op.u.hypercall_init.gmfn = b->s->p2m[(hp - b->virt_base) >> PAGE_SHIFT];
         if ((r = domctl(b, &op)))
             return fail(b, (int)r, "hypercall_init failed");
     }

@@ -176,11 +176,15 @@ static void relay_line(void)
     line_len = 0;
 }
 
-/* Reads what the domU wrote since last time; false once nothing is left to wait for. */
+/* Reads what the domU wrote since last time. */
 static void drain_console(struct xencons_interface *ring)
 {
     XENCONS_RING_IDX prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
     XENCONS_RING_IDX cons = ring->out_cons;
+    /* The indices are the domU's to write: more than a ring's worth
+     * outstanding is a lie, and only the last ring's worth is read. */
+    if (prod - cons > sizeof(ring->out))
+        cons = prod - sizeof(ring->out);
     while (cons != prod) {
         char c = ring->out[MASK_XENCONS_IDX(cons, ring->out)];
         cons++;
@@ -211,7 +215,8 @@ static int build(struct domu_built *out, const char *cmdline)
                              .max_vcpus = 1,
                              .console_domid = 0,
                              .store_domid = 0,
-                             .p2m = p2m};
+                             .p2m = p2m,
+                             .p2m_entries = DOMU_PAGES};
     char why[160];
     int rc = domu_build(&platform, &spec, out, why, sizeof(why));
     if (rc)
@@ -365,8 +370,8 @@ int kernel_main(void)
     if (!test_init_mm_and_events())
         return test_summary();
     size_t size = 0;
-    test_result("domains.domu_image", domu_image(&size) != NULL, "%s",
-                size ? "present" : "missing");
+    bool present = domu_image(&size) != NULL;
+    test_result("domains.domu_image", present, "%s", present ? "present" : "missing");
     if (!size)
         return test_summary();
     /* A domain whose every page is scribbled on, then destroyed: the guest

@@ -817,6 +817,10 @@ static void foreign_frames_for_the_control_domain(void **state)
     assert_int_equal(general_count(72), 2);
     table(73)[0] = entry(20, RO);
     assert_int_equal(foreign_mmuext(MMUEXT_PIN_L1_TABLE, 73, 1), -EBUSY);
+    /* Entries above L1 never name another domain's frames. */
+    assert_int_equal(pin(2, 12), 0);
+    assert_int_equal(foreign_update(12, 0, entry(13, RW), 1), -EINVAL); /* even its own L1 */
+    assert_int_equal(unpin(12), 0);
     /* Only pins may name another domain. */
     assert_int_equal(foreign_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 1), -EPERM);
     assert_int_equal(foreign_mmuext(MMUEXT_NEW_BASEPTR, 71, 1), -EPERM);

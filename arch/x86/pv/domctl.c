@@ -1,6 +1,5 @@
 /*
- * The x86 PV part of domain control: a vCPU's context set (through the
- * one arch_set_info_guest of vcpu_context.c), reset, and read back as Xen
+ * The x86 PV part of domain control: a vCPU's context reset and read back as Xen
  * 4.17's arch_get_info_guest gives it; and XEN_DOMCTL_hypercall_init.
  * Callers hold the domctl lock and have the target vCPU paused or never run.
  */
@@ -13,21 +12,6 @@
 #include <hv/mm.h>
 #include <hv/sched.h>
 #include <string.h>
-
-int arch_set_vcpu_context(struct vcpu *v, uint64_t guest_context)
-{
-    struct vcpu_guest_context *c = xmalloc(sizeof(*c));
-    if (!c)
-        return -ENOMEM;
-    int rc = -EFAULT;
-    if (!copy_from_guest(c, guest_context, sizeof(*c))) {
-        pv_mm_lock();
-        rc = pv_set_vcpu_context(v, c);
-        pv_mm_unlock();
-    }
-    xfree(c);
-    return rc;
-}
 
 void arch_reset_vcpu(struct vcpu *v)
 {

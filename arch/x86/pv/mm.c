@@ -517,6 +517,11 @@ static long do_mmu_update_locked(uint64_t reqs, uint64_t count, uint64_t pdone, 
             break;
         }
         unsigned int level = table_level(mfn);
+        /* Only L1 entries may name another domain's frames (Xen: -EINVAL). */
+        if (level > 1 && pg_owner != pt_owner) {
+            rc = -EINVAL;
+            break;
+        }
         unsigned int index = (ptr & (PAGE_SIZE - 1)) / sizeof(uint64_t);
         rc = level ? mod_entry(mfn, index, level, req.val, pt_owner, pg_owner,
                                cmd == MMU_PT_UPDATE_PRESERVE_AD)

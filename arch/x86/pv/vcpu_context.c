@@ -13,6 +13,7 @@
 #include <asm/guest_access.h>
 #include <asm/layout.h>
 #include <asm/processor-flags.h>
+#include <hv/domctl.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
 #include <hv/sched.h>
@@ -139,7 +140,8 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     return 0;
 }
 
-int arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
+/* A context from the caller's memory; VCPUOP_initialise refuses an initialised vCPU. */
+static int set_context_from_guest(struct vcpu *v, uint64_t arg, bool only_once)
 {
     struct vcpu_guest_context *c = xmalloc(sizeof(*c));
     if (!c)
@@ -150,9 +152,19 @@ int arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
          * are taken under it anyway and a CPU waiting for it still answers
          * TLB-flush requests (a plain lock here could deadlock with one). */
         pv_mm_lock();
-        rc = v->is_initialised ? -EEXIST : pv_set_vcpu_context(v, c);
+        rc = only_once && v->is_initialised ? -EEXIST : pv_set_vcpu_context(v, c);
         pv_mm_unlock();
     }
     xfree(c);
     return rc;
+}
+
+int arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
+{
+    return set_context_from_guest(v, arg, true);
+}
+
+int arch_set_vcpu_context(struct vcpu *v, uint64_t guest_context)
+{
+    return set_context_from_guest(v, guest_context, false);
 }

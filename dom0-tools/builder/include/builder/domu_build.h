@@ -37,7 +37,8 @@ struct domu_spec {
     unsigned int max_vcpus;
     domid_t console_domid, store_domid; /* who may bind the console and store ports */
     uint8_t handle[16];
-    xen_pfn_t *p2m; /* the caller's buffer for memory_kb / 4 entries (pfn -> mfn) */
+    xen_pfn_t *p2m; /* the caller's buffer (pfn -> mfn): at least memory_kb / 4 entries */
+    size_t p2m_entries;
 };
 
 struct domu_built {
