@@ -20,7 +20,7 @@ HV_SOURCES := \
     arch/x86/ioapic.c arch/x86/smpboot.c arch/x86/flush.c arch/x86/boot/trampoline.S \
     arch/x86/m2p.c arch/x86/rtc.c arch/x86/memory_op.c arch/x86/guest_copy.S arch/x86/guest_access.c \
     arch/x86/pv/entry.S arch/x86/pv/pv.c arch/x86/pv/emulate_priv.c arch/x86/pv/io_ports.c arch/x86/pv/iomem.c arch/x86/pv/emulate_cpuid_msr.c arch/x86/pv/dom0_build.c \
-    arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/string_io.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c arch/x86/pv/context_switch.c arch/x86/pv/vcpu_context.c arch/x86/pv/relinquish.c arch/x86/pv/hypercall_page.c arch/x86/pv/domctl.c hv/domain.c hv/domain_kill.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c hv/sched.c hv/sched_credit.c hv/domctl.c hv/sysctl.c \
+    arch/x86/pv/physdev.c arch/x86/pv/traps.c arch/x86/pv/mm.c arch/x86/pv/ptwr.c arch/x86/pv/events_time.c arch/x86/pv/cpu_state.c arch/x86/pv/control_regs.c arch/x86/pv/string_io.c arch/x86/pv/descriptors.c arch/x86/pv/ldt.c arch/x86/pv/context_switch.c arch/x86/pv/vcpu_context.c arch/x86/pv/relinquish.c arch/x86/pv/hypercall_page.c arch/x86/pv/domctl.c arch/x86/pv/grant_host.c hv/domain.c hv/domain_kill.c hv/hypercall.c hv/console_io.c hv/sched_op.c hv/xen_version.c hv/multicall.c hv/event_channel.c hv/vcpu.c hv/sched.c hv/sched_credit.c hv/domctl.c hv/sysctl.c hv/grant_table.c hv/grant_map.c hv/grant_copy.c \
     lib/elf/elf_image.c lib/elf/xen_notes.c lib/elf/bzimage.c lib/x86/exceptions.c \
     hv/main.c hv/console.c hv/console_input.c hv/conring.c hv/cmdline.c hv/panic.c hv/symbols.c \
     hv/keyhandler.c hv/timer.c hv/timer_heap.c hv/softirq.c hv/mm.c hv/bootmem.c hv/buddy.c hv/heap.c hv/fdt_list.c hv/gunzip.c hv/unxz.c hv/abi_check.c \
@@ -86,7 +86,8 @@ $(eval $(call pv_kernel,conformance/domctl,tests/conformance/domctl.c,$(TOOLS_GU
 $(eval $(call pv_kernel,conformance/vcpus,tests/conformance/vcpus.c))
 # A dom0 building domUs with the builder of dom0-tools (toolstack ABI), and its test domU.
 BUILDER_SOURCES := dom0-tools/builder/domu_build.c lib/elf/elf_image.c lib/elf/xen_notes.c
-$(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
+$(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
+$(eval $(call pv_kernel,conformance/grants,tests/conformance/grants.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
 $(eval $(call pv_kernel,conformance/domu-guest,tests/conformance/domu_guest.c,$(TOOLS_GUEST_CFLAGS)))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))

@@ -3,6 +3,7 @@
  * shutdown and crash.  Teardown and multiple domains arrive with domctl.
  */
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/console.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
@@ -66,8 +67,13 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     d->controller_pause_count = privileged ? 0 : 1;
     d->pause_count = d->controller_pause_count;
     d->state = DOMAIN_RUNNING;
+    /* createdomain sets its own limits; these are Xen's boot defaults. */
+    d->max_grant_frames = GRANT_FRAMES_DEFAULT;
+    d->max_maptrack_frames = MAPTRACK_FRAMES_DEFAULT;
+    d->grant_version_max = 1;
     d->vcpus = xzalloc(max_vcpus * sizeof(*d->vcpus));
-    if (!d->vcpus || evtchn_init_domain(d, EVTCHN_PORTS - 1)) {
+    if (!d->vcpus || evtchn_init_domain(d, EVTCHN_PORTS - 1) || grant_table_init(d)) {
+        evtchn_free_domain(d);
         xfree(d->vcpus);
         free_hv_pages(d->shared_info, 1);
         timers_release(1);
@@ -248,6 +254,9 @@ void domain_free_page(uint64_t mfn)
         domain_free_shared_info(d);
         return;
     }
+    /* A dead domain's grant frame, unmapped at last. */
+    if (d && grant_table_free_frame(d, mfn))
+        return;
     if (d) {
         unsigned long flags = spin_lock_irqsave(&d->page_lock);
         unlink_page(d, mfn);

@@ -13,6 +13,7 @@
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/event.h>
+#include <hv/grant_table.h>
 #include <hv/mm.h>
 #include <hv/sched.h>
 #include <hv/sched_credit.h>
@@ -27,7 +28,7 @@ static unsigned int nr_dying;
 /* Has the dead domain nothing left (frames, shared_info)? */
 static bool domain_is_empty(const struct domain *d)
 {
-    return d->tot_pages == 0 && !d->shared_info;
+    return d->tot_pages == 0 && !d->shared_info && grant_table_frames_gone(d);
 }
 
 int domain_kill(struct domain *d)
@@ -47,6 +48,9 @@ int domain_kill(struct domain *d)
         if (d->vcpus[i])
             sched_destroy_vcpu(d->vcpus[i]);
     pv_mm_lock();
+    /* Its mappings of others' grants first: their pins go now, the
+     * references of host mappings with the page tables holding them. */
+    grant_table_release_mappings(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++)
         if (d->vcpus[i])
             arch_vcpu_relinquish(d->vcpus[i]);
@@ -55,6 +59,8 @@ int domain_kill(struct domain *d)
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
     if ((--shared->count_info & PGC_count_mask) == 0)
         domain_free_shared_info(d);
+    /* hv's references on its grant frames; frames mapped elsewhere stay. */
+    grant_table_release_frames(d);
     pv_mm_unlock();
     printk("Domain %u destroyed (%lu frames still mapped elsewhere)\n", d->id, d->tot_pages);
     /* The control domain learns that a domain went (xenstored's @releaseDomain). */
@@ -75,6 +81,7 @@ static void domain_free(struct domain *d)
     }
     if (d->shared_info)
         domain_free_shared_info(d);
+    grant_table_free(d);
     evtchn_free_domain(d);
     xfree(d->vcpus);
     timers_release(1);

@@ -8,6 +8,7 @@
  */
 #include <hv/domctl.h>
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/errno.h>
 #include <hv/spinlock.h>
 #include <hv/sched.h>
@@ -23,10 +24,8 @@ static spinlock_t domctl_lock = SPINLOCK_INIT;
      XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu |                    \
      XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu)
 
-/* Xen's boot defaults for grant tables, and the highest version hv offers. */
-#define GRANT_FRAMES_DEFAULT    64
-#define MAPTRACK_FRAMES_DEFAULT 1024
-#define GRANT_VERSION_MAX       1
+/* The highest grant-table version hv offers (defaults: hv/grant_table.h). */
+#define GRANT_VERSION_MAX 1
 
 /*
  * createdomain's checks in Xen's order (sanitise_domain_config, the x86

@@ -7,6 +7,7 @@
 #include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/domctl.h>
+#include <hv/grant_table.h>
 #include <asm/pv.h>
 #include <xen-abi.h>
 
@@ -57,6 +58,8 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
         return do_update_descriptor(a1, a2);
     case __HYPERVISOR_physdev_op:
         return do_physdev_op(a1, a2);
+    case __HYPERVISOR_grant_table_op:
+        return do_grant_table_op(a1, a2, a3);
     case __HYPERVISOR_domctl:
         return do_domctl(a1);
     case __HYPERVISOR_sysctl:

@@ -9,6 +9,7 @@
 #include <hv/hypercall.h>
 #include <hv/bootinfo.h>
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
 #include <asm/guest_access.h>
@@ -111,6 +112,55 @@ static long machphys_mfn_list(uint64_t arg)
     return copy_to_guest(arg, &list, sizeof(list)) ? -EFAULT : 0;
 }
 
+/*
+ * XENMEM_acquire_resource for a PV caller, as Xen 4.17: only a domain's
+ * grant table (its shared frames) is a resource here; the caller gets
+ * machine frames and maps them with mmu_update naming the domain.  The
+ * table grows to reach the frames asked for.
+ */
+static long acquire_resource(uint64_t arg, struct domain *self)
+{
+    struct xen_mem_acquire_resource r;
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -EFAULT;
+    if (r.pad)
+        return -EINVAL;
+    if (r.frame >= (1ULL << 32) || r.frame + r.nr_frames >= (1ULL << 32))
+        return -EINVAL;
+    /* A domain cannot acquire its own resources (setup_table is for that). */
+    struct domain *d = r.domid < DOMID_HV_MAX ? domain_by_id(r.domid) : NULL;
+    if (!d)
+        return -ESRCH;
+    if (d == self || !self->privileged)
+        return -EPERM;
+    /* Xen has ioreq servers and vmtrace buffers too (none for PV here). */
+    if (r.type != XENMEM_resource_grant_table)
+        return -EOPNOTSUPP;
+    unsigned int max = 0;
+    if (r.id == XENMEM_resource_grant_table_id_shared)
+        max = grant_table_max_frames(d);
+    if (!max)
+        return -EINVAL; /* no such table, or a v1 table's status frames */
+    uint64_t list = (uint64_t)r.frame_list.p;
+    if (!list) {
+        /* The size query: how many frames there may be. */
+        if (r.nr_frames)
+            return -EINVAL;
+        r.nr_frames = max;
+        return copy_to_guest(arg + offsetof(struct xen_mem_acquire_resource, nr_frames),
+                             &r.nr_frames, sizeof(r.nr_frames))
+                   ? -EFAULT
+                   : 0;
+    }
+    if (r.nr_frames == 0 || r.nr_frames > GRANT_FRAMES_DEFAULT)
+        return -EINVAL;
+    uint64_t mfns[GRANT_FRAMES_DEFAULT];
+    int rc = grant_table_acquire(d, (unsigned int)r.frame, r.nr_frames, mfns);
+    if (rc)
+        return rc;
+    return copy_to_guest(list, mfns, r.nr_frames * sizeof(xen_pfn_t)) ? -EFAULT : 0;
+}
+
 static long do_memory_op_locked(uint64_t cmd, uint64_t arg)
 {
     struct domain *self = current_vcpu()->domain;
@@ -147,6 +197,8 @@ static long do_memory_op_locked(uint64_t cmd, uint64_t arg)
         return machine_memory_map(arg, self);
     case XENMEM_memory_map:
         return -ENOSYS; /* no map is set for a PV domain; dom0 reads the machine map */
+    case XENMEM_acquire_resource:
+        return acquire_resource(arg, self);
     case XENMEM_add_to_physmap:
         return -EACCES; /* for translated guests only */
     default:

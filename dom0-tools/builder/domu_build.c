@@ -327,6 +327,36 @@ static int init_shared_info(struct build *b, xen_pfn_t frame)
     return 0;
 }
 
+/*
+ * Grant entries 0 and 1 offer the console and store pages to their
+ * backends (libxc's xc_dom_gnttab_seed), written through the first frame
+ * of the domain's grant table as XENMEM_acquire_resource gives it.
+ */
+static int seed_grant_table(struct build *b, const struct domu_built *out)
+{
+    xen_pfn_t frame;
+    struct xen_mem_acquire_resource r = {.domid = b->domid,
+                                         .type = XENMEM_resource_grant_table,
+                                         .id = XENMEM_resource_grant_table_id_shared,
+                                         .nr_frames = 1,
+                                         .frame = 0};
+    set_xen_guest_handle(r.frame_list, &frame);
+    long rc = hypercall(b, __HYPERVISOR_memory_op, XENMEM_acquire_resource, (uint64_t)&r, 0, 0);
+    if (rc)
+        return fail(b, (int)rc, "acquiring the domain's grant table failed");
+    grant_entry_v1_t *table = b->p->map_foreign(b->p->ctx, b->domid, &frame, 1);
+    if (!table)
+        return fail(b, -XEN_EFAULT, "cannot map the domain's grant table (frame %#lx)",
+                    (unsigned long)frame);
+    table[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){.flags = GTF_permit_access,
+                                                        .domid = b->s->console_domid,
+                                                        .frame = (uint32_t)out->console_mfn};
+    table[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){
+        .flags = GTF_permit_access, .domid = b->s->store_domid, .frame = (uint32_t)out->store_mfn};
+    b->p->unmap_foreign(b->p->ctx, table, 1);
+    return 0;
+}
+
 static int start_vcpu0(struct build *b)
 {
     static struct vcpu_guest_context c;
@@ -407,7 +437,7 @@ static int build(struct build *b, struct domu_built *out)
     r = hypercall(b, __HYPERVISOR_mmuext_op, (uint64_t)&pin, 1, 0, b->domid);
     if (r)
         return fail(b, (int)r, "pinning the domain's L4 failed");
-    if ((rc = init_shared_info(b, out->shared_info_frame)))
+    if ((rc = init_shared_info(b, out->shared_info_frame)) || (rc = seed_grant_table(b, out)))
         return rc;
     return start_vcpu0(b);
 }

@@ -79,12 +79,13 @@ struct domain {
     spinlock_t cap_lock;        /* the cap's budget in the current period */
     s_time_t cap_period_start, cap_used;
     struct timer cap_timer; /* releases parked vCPUs at the period's end */
-    int max_grant_frames;   /* kept for grant tables */
+    int max_grant_frames;   /* grant tables (hv/grant_table.c) */
     int max_maptrack_frames;
     unsigned int grant_version_max;
     int64_t time_offset_seconds; /* settimeoffset */
     void *shared_info;           /* one page, hv's, shared with the guest */
     struct evtchn_domain evtchn;
+    struct grant_table *grant_table; /* hv/grant_table.c */
     struct arch_domain arch;
 };
 

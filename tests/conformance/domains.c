@@ -17,142 +17,16 @@
 #include <pvkernel/mm.h>
 #include <pvkernel/test.h>
 #include <pvkernel/time.h>
-#include <builder/domu_build.h>
+#include "dom0_platform.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DOMU_KB       16384
-#define DOMU_PAGES    (DOMU_KB / 4)
-#define CYCLES        5
-#define WAIT_NS       (10ULL * 1000000000ULL)
-#define PTE_MAP_FLAGS (PTE_P | PTE_RW | PTE_A | PTE_D)
+#define DOMU_KB    16384
+#define DOMU_PAGES (DOMU_KB / 4)
+#define CYCLES     5
 
 static xen_pfn_t p2m[DOMU_PAGES];
-
-/* --- the builder's platform: hypercalls and foreign mappings from here --- */
-
-static long platform_hypercall(void *ctx, unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3,
-                               uint64_t a4)
-{
-    (void)ctx;
-    return hypercall5(nr, a1, a2, a3, a4, 0);
-}
-
-static void unmap_pages(void *va, unsigned int n)
-{
-    for (unsigned int i = 0; i < n; i++)
-        mm_unmap((unsigned long)va + i * PAGE_SIZE);
-    mm_free_va_range((unsigned long)va, n);
-}
-
-/* n frames of domid at consecutive free addresses, with one mmu_update. */
-static void *map_pages(domid_t domid, const xen_pfn_t *mfns, unsigned int n, long *rc_out)
-{
-    unsigned long va = mm_alloc_va_range(n);
-    if (!va) {
-        *rc_out = -XEN_ENOMEM;
-        return NULL;
-    }
-    mmu_update_t req[BUILDER_MAP_CHUNK];
-    for (unsigned int i = 0; i < n; i++) {
-        req[i].ptr = mm_l1e_maddr(va + i * PAGE_SIZE);
-        req[i].val = ((uint64_t)mfns[i] << PAGE_SHIFT) | PTE_MAP_FLAGS;
-    }
-    unsigned int done = 0;
-    long rc = HYPERVISOR_mmu_update(req, n, &done, domid);
-    *rc_out = rc;
-    if (rc) {
-        unmap_pages((void *)va, done);
-        mm_free_va_range(va + done * PAGE_SIZE, n - done);
-        return NULL;
-    }
-    return (void *)va;
-}
-
-static void *platform_map(void *ctx, domid_t domid, const xen_pfn_t *mfns, unsigned int n)
-{
-    (void)ctx;
-    long rc;
-    return n <= BUILDER_MAP_CHUNK ? map_pages(domid, mfns, n, &rc) : NULL;
-}
-
-static void platform_unmap(void *ctx, void *va, unsigned int n)
-{
-    (void)ctx;
-    unmap_pages(va, n);
-}
-
-static const struct builder_platform platform = {
-    .hypercall = platform_hypercall, .map_foreign = platform_map, .unmap_foreign = platform_unmap};
-
-/* --- domctl and sysctl ------------------------------------------------- */
-
-static long domctl(struct xen_domctl *op)
-{
-    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    return hypercall1(__HYPERVISOR_domctl, op);
-}
-
-static struct xen_domctl domctl_op(uint32_t cmd, domid_t domain)
-{
-    return (struct xen_domctl){.cmd = cmd, .domain = domain};
-}
-
-/* getdomaininfo of exactly `domid`: 0, -ESRCH if it is gone, or -errno. */
-static long domain_info(domid_t domid, struct xen_domctl_getdomaininfo *info)
-{
-    struct xen_domctl op = domctl_op(XEN_DOMCTL_getdomaininfo, domid);
-    long rc = domctl(&op);
-    if (rc)
-        return rc;
-    if (op.domain != domid)
-        return -XEN_ESRCH;
-    *info = op.u.getdomaininfo;
-    return 0;
-}
-
-static uint64_t free_pages(void)
-{
-    struct xen_sysctl op = {.cmd = XEN_SYSCTL_physinfo,
-                            .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
-    if (hypercall1(__HYPERVISOR_sysctl, &op))
-        return 0;
-    return op.u.physinfo.free_pages;
-}
-
-/* Teardown finishes asynchronously on Xen: poll until free memory is back. */
-static const char *memory_returns_to(uint64_t baseline)
-{
-    static char missing[48];
-    uint64_t deadline = time_now() + WAIT_NS, now;
-    while ((now = free_pages()) != baseline) {
-        if (time_now() > deadline) {
-            snprintf(missing, sizeof(missing), "off by %ld pages", (long)(now - baseline));
-            return missing;
-        }
-        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    }
-    return "yes";
-}
-
-static bool domain_gone(domid_t domid)
-{
-    struct xen_domctl_getdomaininfo info;
-    uint64_t deadline = time_now() + WAIT_NS;
-    while (domain_info(domid, &info) != -XEN_ESRCH) {
-        if (time_now() > deadline)
-            return false;
-        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    }
-    return true;
-}
-
-static long destroy(domid_t domid)
-{
-    struct xen_domctl op = domctl_op(XEN_DOMCTL_destroydomain, domid);
-    return domctl(&op);
-}
 
 /* --- the domU's console ------------------------------------------------- */
 

@@ -810,6 +810,33 @@ static long do_mmuext_op_locked(uint64_t ops, uint64_t count, uint64_t pdone, ui
     return rc;
 }
 
+uint64_t *pv_find_l1e(const struct vcpu *v, uint64_t va)
+{
+    uint64_t table;
+    unsigned int index;
+    if (!guest_range_ok(va, 1) || !find_l1e(v, va, &table, &index))
+        return NULL;
+    return &table_of(table)[index];
+}
+
+uint64_t *pv_l1e_at_maddr(const struct domain *d, uint64_t maddr)
+{
+    uint64_t mfn = maddr >> PAGE_SHIFT;
+    if ((maddr & 7) || !owned_by(mfn, d) || table_level(mfn) != 1)
+        return NULL;
+    return &table_of(mfn)[(maddr & (PAGE_SIZE - 1)) / sizeof(uint64_t)];
+}
+
+uint64_t pv_adjust_l1e(uint64_t e, const struct domain *d)
+{
+    return adjust_l1e(e, d);
+}
+
+void pv_put_l1e_refs(uint64_t e)
+{
+    put_l1e_refs(e);
+}
+
 bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn)
 {
     uint64_t table;

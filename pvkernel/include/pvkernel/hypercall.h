@@ -76,6 +76,11 @@ static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
     return hypercall2(__HYPERVISOR_memory_op, cmd, arg);
 }
 
+static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop, unsigned int count)
+{
+    return hypercall3(__HYPERVISOR_grant_table_op, cmd, uop, count);
+}
+
 static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned int nr)
 {
     return hypercall2(__HYPERVISOR_multicall, calls, nr);

@@ -108,6 +108,14 @@ bool pv_software_interrupt(struct cpu_regs *regs, bool *delivered);
 void pv_mm_lock(void);
 void pv_mm_unlock(void);
 /* arch/x86/pv/mm.c and ptwr.c */
+/* For grant mappings (page lock held): the L1 entry behind va in v's
+ * current tables, or at machine address maddr in one of d's L1 tables
+ * (NULL if there is none); Xen's adjustment of an L1 entry; the
+ * references an L1 entry held, dropped. */
+uint64_t *pv_find_l1e(const struct vcpu *v, uint64_t va);
+uint64_t *pv_l1e_at_maddr(const struct domain *d, uint64_t maddr);
+uint64_t pv_adjust_l1e(uint64_t e, const struct domain *d);
+void pv_put_l1e_refs(uint64_t e);
 bool pv_l1_table_behind(const struct vcpu *v, uint64_t va, uint64_t *l1_mfn);
 uint64_t pv_read_table_entry(uint64_t mfn, unsigned int index);
 int pv_write_table_entry(uint64_t mfn, unsigned int index, uint64_t value);

@@ -1,0 +1,33 @@
+/*
+ * Shared by the dom0 test kernels that build domains (dom0_platform.c):
+ * the builder's platform, foreign mappings, domctl/sysctl helpers, and
+ * waits bounded by WAIT_NS.
+ */
+#ifndef CONFORMANCE_DOM0_PLATFORM_H
+#define CONFORMANCE_DOM0_PLATFORM_H
+#include <pvkernel/kernel.h>
+#include <pvkernel/mm.h>
+#include <builder/domu_build.h>
+
+#define WAIT_NS       (10ULL * 1000000000ULL)
+#define PTE_MAP_FLAGS (PTE_P | PTE_RW | PTE_A | PTE_D)
+
+extern const struct builder_platform platform;
+
+/* n frames of domid at consecutive free addresses, with one mmu_update;
+ * NULL with *rc_out set if it is refused. */
+void *map_pages(domid_t domid, const xen_pfn_t *mfns, unsigned int n, long *rc_out);
+void unmap_pages(void *va, unsigned int n);
+
+long domctl(struct xen_domctl *op);
+struct xen_domctl domctl_op(uint32_t cmd, domid_t domain);
+/* getdomaininfo of exactly `domid`: 0, -ESRCH if it is gone, or -errno. */
+long domain_info(domid_t domid, struct xen_domctl_getdomaininfo *info);
+long destroy(domid_t domid);
+/* Polls (up to WAIT_NS) until domid is gone. */
+bool domain_gone(domid_t domid);
+/* physinfo's free pages (0 if refused). */
+uint64_t free_pages(void);
+/* Polls until free memory is back at baseline: "yes" or "off by N pages". */
+const char *memory_returns_to(uint64_t baseline);
+#endif

@@ -1,0 +1,468 @@
+/*
+ * Conformance kernel: grant tables v1 (issue 4), as a dom0 on Xen 4.17
+ * and on hv.  It checks its own table (query_size, versions, setup_table,
+ * get_status_frames, swap_grant_ref, the dispatcher's refusals), then
+ * builds a domU with dom0-tools/builder (left paused; its initrd is
+ * conformance/domu-guest) and, through the domU's grant table as
+ * XENMEM_acquire_resource gives it, grants the domU's pages to itself:
+ * the builder's entries 0 and 1, map and unmap read-write and read-only
+ * (the entry's GTF_reading/GTF_writing, the page-table entry made, every
+ * GNTST_* refusal), unmap_and_replace, copy in every direction with its
+ * argument checks, pin exhaustion, and the domU destroyed while one of
+ * its grants is mapped.  Observed values are printed; Xen's are expected.
+ */
+#include <pvkernel/kernel.h>
+#include <pvkernel/console.h>
+#include <pvkernel/hypercall.h>
+#include <pvkernel/mm.h>
+#include <pvkernel/test.h>
+#include "dom0_platform.h"
+#include <stdio.h>
+#include <string.h>
+
+#define DOMU_KB    8192
+#define DOMU_PAGES (DOMU_KB / 4)
+
+static xen_pfn_t p2m[DOMU_PAGES];
+static uint8_t local_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t other_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static long gnttab(unsigned int cmd, void *op, unsigned int count)
+{
+    return HYPERVISOR_grant_table_op(cmd, op, count);
+}
+
+/* --- this domain's own table --------------------------------------------- */
+
+static void own_table(void)
+{
+    struct gnttab_query_size q = {.dom = DOMID_SELF};
+    long rc = gnttab(GNTTABOP_query_size, &q, 1);
+    test_result("gnttab.query_size_self", rc == 0, "rc %ld status %d nr_frames %u max %u", rc,
+                q.status, q.nr_frames, q.max_nr_frames);
+    struct gnttab_get_version gv = {.dom = DOMID_SELF};
+    rc = gnttab(GNTTABOP_get_version, &gv, 1);
+    test_result("gnttab.get_version_self", rc == 0, "rc %ld version %u", rc, gv.version);
+    gv = (struct gnttab_get_version){.dom = 0x7000};
+    test_check_rc("gnttab.get_version_unknown", gnttab(GNTTABOP_get_version, &gv, 1), -XEN_ESRCH);
+    static const unsigned int versions[] = {1, 2, 0, 3};
+    for (unsigned int i = 0; i < 4; i++) {
+        struct gnttab_set_version sv = {.version = versions[i]};
+        char name[40];
+        snprintf(name, sizeof(name), "gnttab.set_version_%u", versions[i]);
+        rc = gnttab(GNTTABOP_set_version, &sv, 1);
+        test_result(name, true, "rc %ld version %u", rc, sv.version);
+    }
+
+    xen_pfn_t frames[2] = {0, 0};
+    struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 2};
+    set_xen_guest_handle(st.frame_list, frames);
+    rc = gnttab(GNTTABOP_setup_table, &st, 1);
+    test_result("gnttab.setup_table_self", rc == 0 && st.status == 0,
+                "rc %ld status %d frames mine %s", rc, st.status,
+                frames[0] && mfn_to_pfn(frames[0]) != mfn_to_pfn(frames[1]) ? "distinct" : "?");
+    q = (struct gnttab_query_size){.dom = DOMID_SELF};
+    gnttab(GNTTABOP_query_size, &q, 1);
+    test_check("gnttab.query_size_grown", "2", "%u", q.nr_frames);
+    st.nr_frames = 65;
+    rc = gnttab(GNTTABOP_setup_table, &st, 1);
+    test_result("gnttab.setup_table_too_many", true, "rc %ld status %d", rc, st.status);
+    st = (struct gnttab_setup_table){.dom = 0x7000, .nr_frames = 1};
+    set_xen_guest_handle(st.frame_list, frames);
+    rc = gnttab(GNTTABOP_setup_table, &st, 1);
+    test_result("gnttab.setup_table_unknown", true, "rc %ld status %d", rc, st.status);
+    test_check_rc("gnttab.setup_table_count_2", gnttab(GNTTABOP_setup_table, &st, 2), -XEN_EINVAL);
+    st = (struct gnttab_setup_table){.dom = DOMID_SELF, .nr_frames = 1};
+    set_xen_guest_handle(st.frame_list, (xen_pfn_t *)0xffff800000000000UL);
+    test_result("gnttab.setup_table_bad_list", true, "%ld", gnttab(GNTTABOP_setup_table, &st, 1));
+
+    test_check_rc("gnttab.dump_table", gnttab(GNTTABOP_dump_table, &q, 1), -XEN_ENOSYS);
+    test_check_rc("gnttab.unknown_op", gnttab(13, &q, 1), -XEN_ENOSYS);
+    test_check_rc("gnttab.high_cmd_bits", gnttab(GNTTABOP_query_size | (1u << 12), &q, 1),
+                  -XEN_EINVAL);
+    test_check_rc("gnttab.negative_count", gnttab(GNTTABOP_map_grant_ref, &q, 0x80000000u),
+                  -XEN_EINVAL);
+    test_check_rc("gnttab.map_count_0", gnttab(GNTTABOP_map_grant_ref, NULL, 0), 0);
+    test_result("gnttab.map_bad_array", true, "%ld",
+                gnttab(GNTTABOP_map_grant_ref, (void *)0xffff800000000000UL, 1));
+
+    struct gnttab_get_status_frames gs = {.dom = DOMID_SELF, .nr_frames = 1};
+    uint64_t status_frame;
+    set_xen_guest_handle(gs.frame_list, &status_frame);
+    rc = gnttab(GNTTABOP_get_status_frames, &gs, 1);
+    test_result("gnttab.status_frames_v1", true, "rc %ld status %d", rc, gs.status);
+
+    /* swap_grant_ref on entries of this domain's own table. */
+    long map_rc;
+    grant_entry_v1_t *mine = map_pages(DOMID_SELF, frames, 1, &map_rc);
+    test_check_rc("gnttab.map_own_table", map_rc, 0);
+    if (!mine)
+        return;
+    mine[10] = (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 1, .frame = 0x1234};
+    mine[11] = (grant_entry_v1_t){.flags = GTF_invalid, .domid = 2, .frame = 0x5678};
+    struct gnttab_swap_grant_ref sw[2] = {{.ref_a = 10, .ref_b = 11}, {.ref_a = 10, .ref_b = 5000}};
+    rc = gnttab(GNTTABOP_swap_grant_ref, sw, 2);
+    test_result("gnttab.swap", true, "rc %ld status %d %d; 10: %u/%u/%#x 11: %u/%u/%#x", rc,
+                sw[0].status, sw[1].status, mine[10].flags, mine[10].domid, mine[10].frame,
+                mine[11].flags, mine[11].domid, mine[11].frame);
+    memset(&mine[10], 0, 2 * sizeof(*mine));
+    unmap_pages(mine, 1);
+}
+
+/* --- the domU's table ----------------------------------------------------- */
+
+static long acquire(domid_t domid, uint16_t type, uint32_t id, uint64_t frame, uint32_t nr,
+                    xen_pfn_t *list, uint32_t *nr_out)
+{
+    struct xen_mem_acquire_resource r = {
+        .domid = domid, .type = type, .id = id, .nr_frames = nr, .frame = frame};
+    set_xen_guest_handle(r.frame_list, list);
+    long rc = HYPERVISOR_memory_op(XENMEM_acquire_resource, &r);
+    if (nr_out)
+        *nr_out = r.nr_frames;
+    return rc;
+}
+
+static grant_entry_v1_t *domu_table(domid_t domid)
+{
+    uint32_t nr = 0;
+    long rc = acquire(domid, XENMEM_resource_grant_table, XENMEM_resource_grant_table_id_shared, 0,
+                      0, NULL, &nr);
+    test_result("acquire.size_query", rc == 0, "rc %ld nr_frames %u", rc, nr);
+    xen_pfn_t frames[2];
+    test_check_rc("acquire.myself", acquire(0, XENMEM_resource_grant_table, 0, 0, 1, frames, NULL),
+                  -XEN_EPERM);
+    test_check_rc("acquire.domid_self",
+                  acquire(DOMID_SELF, XENMEM_resource_grant_table, 0, 0, 1, frames, NULL),
+                  -XEN_ESRCH);
+    test_check_rc("acquire.unknown_type", acquire(domid, 7, 0, 0, 1, frames, NULL),
+                  -XEN_EOPNOTSUPP);
+    test_check_rc("acquire.status_frames",
+                  acquire(domid, XENMEM_resource_grant_table, XENMEM_resource_grant_table_id_status,
+                          0, 1, frames, NULL),
+                  -XEN_EINVAL);
+    test_check_rc("acquire.past_max",
+                  acquire(domid, XENMEM_resource_grant_table, 0, 64, 1, frames, NULL), -XEN_EINVAL);
+    test_check_rc("acquire.none",
+                  acquire(domid, XENMEM_resource_grant_table, 0, 0, 0, frames, NULL), -XEN_EINVAL);
+    struct gnttab_query_size q = {.dom = domid};
+    gnttab(GNTTABOP_query_size, &q, 1);
+    test_result("gnttab.query_size_domu", true, "status %d nr_frames %u max %u", q.status,
+                q.nr_frames, q.max_nr_frames);
+    rc = acquire(domid, XENMEM_resource_grant_table, 0, 0, 2, frames, NULL);
+    test_check_rc("acquire.two_frames", rc, 0);
+    gnttab(GNTTABOP_query_size, &q, 1);
+    test_check("gnttab.query_size_domu_grown", "2", "%u", q.nr_frames);
+    if (rc)
+        return NULL;
+    long map_rc;
+    grant_entry_v1_t *gt = map_pages(domid, frames, 2, &map_rc);
+    test_check_rc("acquire.map_frames", map_rc, 0);
+    return gt;
+}
+
+static int16_t map_ref(domid_t dom, grant_ref_t ref, uint32_t flags, unsigned long va,
+                       grant_handle_t *handle)
+{
+    struct gnttab_map_grant_ref m = {
+        .host_addr = va, .flags = flags, .ref = ref, .dom = dom, .handle = 0xdead};
+    long rc = gnttab(GNTTABOP_map_grant_ref, &m, 1);
+    if (rc)
+        return (int16_t)rc;
+    if (handle)
+        *handle = m.handle;
+    return m.status;
+}
+
+static int16_t unmap_ref(unsigned long va, uint64_t dev_bus_addr, grant_handle_t handle)
+{
+    struct gnttab_unmap_grant_ref u = {
+        .host_addr = va, .dev_bus_addr = dev_bus_addr, .handle = handle};
+    long rc = gnttab(GNTTABOP_unmap_grant_ref, &u, 1);
+    return rc ? (int16_t)rc : u.status;
+}
+
+static void map_cases(domid_t domid, grant_entry_v1_t *gt, const struct domu_built *d)
+{
+    test_result("grant.builder_entries", true, "0: %#x dom %u console %s; 1: %#x dom %u store %s",
+                gt[0].flags, gt[0].domid, gt[0].frame == d->console_mfn ? "yes" : "no", gt[1].flags,
+                gt[1].domid, gt[1].frame == d->store_mfn ? "yes" : "no");
+    unsigned long a = mm_alloc_va(), b = mm_alloc_va();
+    grant_handle_t ha = 0, hb = 0;
+    struct gnttab_map_grant_ref m = {
+        .host_addr = a, .flags = GNTMAP_host_map, .ref = 0, .dom = domid};
+    long rc = gnttab(GNTTABOP_map_grant_ref, &m, 1);
+    ha = m.handle;
+    test_result("grant.map_rw", rc == 0 && m.status == 0, "rc %ld status %d handle %u bus %s", rc,
+                m.status, m.handle,
+                m.dev_bus_addr == (uint64_t)d->console_mfn << PAGE_SHIFT ? "frame" : "other");
+    const uint64_t *pte = mm_l1e(a);
+    test_result("grant.map_rw_pte", pte != NULL, "flags %#lx frame %s",
+                pte ? (unsigned long)PTE_FLAGS(*pte) : 0UL,
+                pte && (*pte >> PAGE_SHIFT & 0xffffffffffUL) == d->console_mfn ? "console" : "?");
+    test_check("grant.flags_mapped_rw", "0x19", "%#x", gt[0].flags);
+    long map_rc;
+    char *console = map_pages(domid, &d->console_mfn, 1, &map_rc);
+    if (console && m.status == 0) {
+        memcpy((char *)a + 64, "through the grant", sizeof("through the grant"));
+        test_check("grant.write_seen", "through the grant", "%s", console + 64);
+    }
+    test_check("grant.map_ro", "0", "%d",
+               map_ref(domid, 0, GNTMAP_host_map | GNTMAP_readonly, b, &hb));
+    pte = mm_l1e(b);
+    test_result("grant.map_ro_pte", pte != NULL, "flags %#lx",
+                pte ? (unsigned long)PTE_FLAGS(*pte) : 0UL);
+    test_result("grant.handles", true, "%u %u", ha, hb);
+    test_check("grant.unmap_rw", "0", "%d", unmap_ref(a, 0, ha));
+    test_check("grant.flags_after_rw_unmap", "0x9", "%#x", gt[0].flags);
+    test_result("grant.unmap_rw_pte", true, "%#lx", (unsigned long)*mm_l1e(a));
+    test_check("grant.unmap_again", "-4", "%d", unmap_ref(a, 0, ha));
+    test_check("grant.unmap_wrong_addr", "-1", "%d", unmap_ref(a, 0, hb));
+    test_check("grant.unmap_ro", "0", "%d", unmap_ref(b, 0, hb));
+    test_check("grant.flags_after_unmaps", "0x1", "%#x", gt[0].flags);
+    test_check("grant.unmap_bad_handle", "-4", "%d", unmap_ref(a, 0, 0xffffff));
+
+    /* No address: nothing is unmapped, yet it is not an error; the same
+     * handle twice in one batch: the second is a bad handle (its read-only
+     * flag alone must not keep it alive). */
+    grant_handle_t hz = 0;
+    test_check("grant.map_for_batch", "0", "%d",
+               map_ref(domid, 0, GNTMAP_host_map | GNTMAP_readonly, a, &hz));
+    int16_t status = unmap_ref(0, 0, hz);
+    test_check("grant.unmap_no_address", "0 0x9", "%d %#x", status, gt[0].flags);
+    struct gnttab_unmap_grant_ref twice[2] = {{.host_addr = a, .handle = hz},
+                                              {.host_addr = a, .handle = hz}};
+    rc = gnttab(GNTTABOP_unmap_grant_ref, twice, 2);
+    test_check("grant.unmap_same_handle_twice", "0 0 -4 0x1", "%ld %d %d %#x", rc, twice[0].status,
+               twice[1].status, gt[0].flags);
+
+    /* Refusals, with Xen's GNTST codes. */
+    test_result("grant.map_no_flags", true, "%d", map_ref(domid, 0, 0, a, NULL));
+    test_result("grant.map_domid_self", true, "%d",
+                map_ref(DOMID_SELF, 0, GNTMAP_host_map, a, NULL));
+    test_result("grant.map_unknown_domain", true, "%d",
+                map_ref(0x7000, 0, GNTMAP_host_map, a, NULL));
+    test_result("grant.map_ref_past_table", true, "%d",
+                map_ref(domid, 1024, GNTMAP_host_map, a, NULL));
+    test_result("grant.map_never_granted", true, "%d", map_ref(domid, 5, GNTMAP_host_map, a, NULL));
+    gt[2] =
+        (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)d->store_mfn};
+    grant_handle_t h2 = 0;
+    test_check("grant.map_fresh_grant", "0", "%d", map_ref(domid, 2, GNTMAP_host_map, a, &h2));
+    test_check("grant.unmap_fresh_grant", "0", "%d", unmap_ref(a, 0, h2));
+    gt[2].flags = GTF_invalid;
+    test_result("grant.map_revoked", true, "%d", map_ref(domid, 2, GNTMAP_host_map, a, NULL));
+    gt[3] = (grant_entry_v1_t){
+        .flags = GTF_permit_access | GTF_readonly, .domid = 0, .frame = (uint32_t)d->store_mfn};
+    test_result("grant.map_readonly_grant_rw", true, "%d",
+                map_ref(domid, 3, GNTMAP_host_map, a, NULL));
+    grant_handle_t h3 = 0;
+    test_check("grant.map_readonly_grant_ro", "0", "%d",
+               map_ref(domid, 3, GNTMAP_host_map | GNTMAP_readonly, a, &h3));
+    test_check("grant.unmap_readonly_grant", "0", "%d", unmap_ref(a, 0, h3));
+    gt[4] =
+        (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 7, .frame = (uint32_t)d->store_mfn};
+    test_result("grant.map_granted_to_other", true, "%d",
+                map_ref(domid, 4, GNTMAP_host_map, a, NULL));
+    gt[6] = (grant_entry_v1_t){
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)virt_to_mfn(local_page)};
+    test_result("grant.map_not_its_frame", true, "%d", map_ref(domid, 6, GNTMAP_host_map, a, NULL));
+    test_result("grant.map_no_l1", true, "%d",
+                map_ref(domid, 0, GNTMAP_host_map, 0x700000000000UL, NULL));
+    test_result("grant.map_hv_range", true, "%d",
+                map_ref(domid, 0, GNTMAP_host_map, 0xffff800000000000UL, NULL));
+    test_check("grant.flags_after_refusals", "0x1 0 0x5 0x1", "%#x %#x %#x %#x", gt[0].flags,
+               gt[2].flags, gt[3].flags, gt[4].flags);
+
+    /* unmap_and_replace: b's mapping moves to a, b is cleared. */
+    memcpy((char *)other_page, "replacement", sizeof("replacement"));
+    test_check_rc("grant.replace_setup", mm_map(b, virt_to_mfn(other_page), PTE_P | PTE_RW), 0);
+    grant_handle_t hr = 0;
+    test_check("grant.replace_map", "0", "%d", map_ref(domid, 0, GNTMAP_host_map, a, &hr));
+    struct gnttab_unmap_and_replace r = {.host_addr = a, .new_addr = b, .handle = hr};
+    rc = gnttab(GNTTABOP_unmap_and_replace, &r, 1);
+    test_result("grant.unmap_and_replace", rc == 0 && r.status == 0, "rc %ld status %d", rc,
+                r.status);
+    test_check("grant.replaced", "replacement, b 0, flags 0x1", "%s, b %#lx, flags %#x",
+               (const char *)a, (unsigned long)*mm_l1e(b), gt[0].flags);
+    mm_unmap(a);
+    r = (struct gnttab_unmap_and_replace){.host_addr = a, .new_addr = b, .handle = 0xffffff};
+    gnttab(GNTTABOP_unmap_and_replace, &r, 1);
+    test_check("grant.replace_bad_handle", "-4", "%d", r.status);
+    if (console)
+        unmap_pages(console, 1);
+}
+
+static int16_t copy_status(struct gnttab_copy *c)
+{
+    long rc = gnttab(GNTTABOP_copy, c, 1);
+    return rc ? (int16_t)rc : c->status;
+}
+
+static void copy_cases(domid_t domid, grant_entry_v1_t *gt, const struct domu_built *d)
+{
+    long map_rc;
+    char *console = map_pages(domid, &d->console_mfn, 1, &map_rc);
+    char *store = map_pages(domid, &d->store_mfn, 1, &map_rc);
+    if (!console || !store)
+        return;
+    memcpy(console + 8, "copied by grant!", sizeof("copied by grant!"));
+    struct gnttab_copy c = {.flags = GNTCOPY_source_gref, .len = 17};
+    c.source.u.ref = 0;
+    c.source.domid = domid;
+    c.source.offset = 8;
+    c.dest.u.gmfn = virt_to_mfn(local_page);
+    c.dest.domid = DOMID_SELF;
+    c.dest.offset = 100;
+    int16_t status = copy_status(&c);
+    test_check("copy.gref_to_local", "0 copied by grant! 0x1", "%d %s %#x", status,
+               (const char *)local_page + 100, gt[0].flags);
+    memcpy((char *)local_page + 200, "back the other way", sizeof("back the other way"));
+    c = (struct gnttab_copy){.flags = GNTCOPY_dest_gref, .len = 19};
+    c.source.u.gmfn = virt_to_mfn(local_page);
+    c.source.domid = DOMID_SELF;
+    c.source.offset = 200;
+    c.dest.u.ref = 1;
+    c.dest.domid = domid;
+    c.dest.offset = 4000;
+    status = copy_status(&c);
+    test_check("copy.local_to_gref", "0 back the other way 0x1", "%d %s %#x", status, store + 4000,
+               gt[1].flags);
+    c = (struct gnttab_copy){.flags = GNTCOPY_source_gref | GNTCOPY_dest_gref, .len = 17};
+    c.source.u.ref = 0;
+    c.source.domid = domid;
+    c.source.offset = 8;
+    c.dest.u.ref = 1;
+    c.dest.domid = domid;
+    c.dest.offset = 0;
+    status = copy_status(&c);
+    test_check("copy.gref_to_gref", "0 copied by grant!", "%d %s", status, store);
+
+    struct gnttab_copy base = c;
+    c = base;
+    c.dest.offset = 4090;
+    test_result("copy.dest_past_page", true, "%d", copy_status(&c));
+    c = base;
+    c.source.offset = 4095;
+    c.len = 2;
+    test_result("copy.source_past_page", true, "%d", copy_status(&c));
+    c = base;
+    c.len = 4097;
+    c.source.offset = 0;
+    test_result("copy.too_long", true, "%d", copy_status(&c));
+    c = base;
+    c.source.u.ref = 100000;
+    c.dest.offset = 4090;
+    test_result("copy.bad_ref_and_length", true, "%d", copy_status(&c));
+    c = base;
+    c.source.u.ref = 5;
+    test_result("copy.never_granted", true, "%d", copy_status(&c));
+    c = base;
+    c.dest.u.ref = 3; /* granted read-only */
+    test_result("copy.to_readonly_grant", true, "%d", copy_status(&c));
+    c = base;
+    c.source.domid = 0x7000;
+    test_result("copy.unknown_domain", true, "%d", copy_status(&c));
+    c = base;
+    c.flags = GNTCOPY_source_gref;
+    c.dest.u.gmfn = virt_to_mfn(local_page);
+    c.dest.domid = 0;
+    test_result("copy.local_by_numeric_id", true, "%d", copy_status(&c));
+    c.dest.domid = DOMID_SELF;
+    c.dest.u.gmfn = d->console_mfn;
+    test_result("copy.local_not_mine", true, "%d", copy_status(&c));
+    c.dest.u.gmfn = mm_l1e_maddr((unsigned long)local_page) >> PAGE_SHIFT;
+    test_result("copy.local_page_table", true, "%d", copy_status(&c));
+    struct gnttab_copy three[3] = {base, base, base};
+    three[1].len = 5000;
+    long rc = gnttab(GNTTABOP_copy, three, 3);
+    test_result("copy.batch", rc == 0, "rc %ld statuses %d %d %d", rc, three[0].status,
+                three[1].status, three[2].status);
+    test_check("copy.flags_after", "0x1 0x1 0x5", "%#x %#x %#x", gt[0].flags, gt[1].flags,
+               gt[3].flags);
+    unmap_pages(console, 1);
+    unmap_pages(store, 1);
+}
+
+/* Device mappings (no page-table entry) of one grant until its pin count is full. */
+static void pin_exhaustion(domid_t domid, grant_entry_v1_t *gt, const struct domu_built *d)
+{
+    static grant_handle_t handles[200];
+    unsigned int n = 0;
+    int16_t status = 0;
+    while (n < 200) {
+        status = map_ref(domid, 1, GNTMAP_device_map | GNTMAP_readonly, 0, &handles[n]);
+        if (status)
+            break;
+        n++;
+    }
+    test_result("grant.pin_exhaustion", true, "%u maps, then %d; handles %u %u .. %u", n, status,
+                handles[0], n > 1 ? handles[1] : 0, n ? handles[n - 1] : 0);
+    test_check("grant.flags_device_mapped", "0x9", "%#x", gt[1].flags);
+    uint64_t bus = (uint64_t)d->store_mfn << PAGE_SHIFT;
+    test_result("grant.unmap_wrong_bus_addr", true, "%d",
+                unmap_ref(0, bus + PAGE_SIZE, handles[0]));
+    unsigned int failed = 0;
+    for (unsigned int i = 0; i < n; i++)
+        if (unmap_ref(0, bus, handles[i]))
+            failed++;
+    test_check("grant.device_unmaps", "0 failed, flags 0x1", "%u failed, flags %#x", failed,
+               gt[1].flags);
+}
+
+/* Destroyed while dom0 maps its store page by grant: dying until the unmap. */
+static void destroy_while_mapped(domid_t domid, grant_entry_v1_t *gt)
+{
+    unsigned long a = mm_alloc_va();
+    grant_handle_t h = 0;
+    test_check("grant.map_before_destroy", "0", "%d", map_ref(domid, 1, GNTMAP_host_map, a, &h));
+    test_check_rc("grant.destroy", destroy(domid), 0);
+    struct xen_domctl_getdomaininfo info;
+    long rc = domain_info(domid, &info);
+    test_result("grant.dying_while_mapped", rc == 0, "rc %ld dying %u tot_pages %lu", rc,
+                (info.flags & XEN_DOMINF_dying) != 0, (unsigned long)info.tot_pages);
+    memcpy((char *)a, "still mine", sizeof("still mine"));
+    test_check("grant.page_kept", "still mine", "%s", (const char *)a);
+    unsigned long b = mm_alloc_va();
+    grant_handle_t hb = 0;
+    int16_t status = map_ref(domid, 0, GNTMAP_host_map, b, &hb);
+    if (status == 0)
+        unmap_ref(b, 0, hb);
+    test_result("grant.map_dying", true, "%d", status);
+    status = unmap_ref(a, 0, h);
+    test_check("grant.unmap_after_destroy", "0 0x1", "%d %#x", status, gt[1].flags);
+    unmap_pages(gt, 2);
+    test_check("grant.gone_after_unmaps", "yes", "%s", domain_gone(domid) ? "yes" : "no");
+}
+
+int kernel_main(void)
+{
+    if (!test_init_mm_and_events())
+        return test_summary();
+    own_table();
+    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
+                             .kernel_size = start_info->mod_len,
+                             .cmdline = "grants",
+                             .memory_kb = DOMU_KB,
+                             .max_vcpus = 1,
+                             .console_domid = 0,
+                             .store_domid = 0,
+                             .p2m = p2m,
+                             .p2m_entries = DOMU_PAGES};
+    struct domu_built d;
+    char why[160];
+    int rc = start_info->mod_len ? domu_build(&platform, &spec, &d, why, sizeof(why)) : -1;
+    test_check_rc("grant.build", rc, 0);
+    if (rc) {
+        printk("builder: %s\n", start_info->mod_len ? why : "no domU kernel");
+        return test_summary();
+    }
+    grant_entry_v1_t *gt = domu_table(d.domid);
+    if (gt) {
+        map_cases(d.domid, gt, &d);
+        copy_cases(d.domid, gt, &d);
+        pin_exhaustion(d.domid, gt, &d);
+        destroy_while_mapped(d.domid, gt);
+    }
+    return test_summary();
+}
