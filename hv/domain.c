@@ -177,6 +177,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     printk("Domain %u shut down: reason %u (%s)\n", d->id, reason,
            reason < ARRAY_SIZE(reasons) ? reasons[reason] : "unknown");
     domain_sched_update(d);
+    /* The control domain learns of it (Xen's __domain_finalise_shutdown). */
+    if (d != hardware_domain)
+        send_global_virq(VIRQ_DOM_EXC);
 }
 
 void domain_dump(struct domain *d)
@@ -211,6 +214,8 @@ void domain_crash(struct domain *d, const char *why)
         d->shutdown_code = SHUTDOWN_crash;
     printk(XENLOG_ERR "Domain %u crashed: %s\n", d->id, why);
     domain_sched_update(d);
+    if (d != hardware_domain)
+        send_global_virq(VIRQ_DOM_EXC);
 }
 
 void hardware_domain_stopped(struct domain *d)

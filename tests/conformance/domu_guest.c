@@ -12,8 +12,13 @@
 #include <pvkernel/hypercall.h>
 #include <pvkernel/mm.h>
 #include <pvkernel/test.h>
+#include <pvkernel/events.h>
+#include <pvkernel/time.h>
+#include "pingpong.h"
 #include <stdio.h>
 #include <string.h>
+
+#define PINGPONG_WAIT_NS (10ULL * 1000000000ULL)
 
 static void start_of_day(void)
 {
@@ -64,6 +69,56 @@ static void refusals(void)
     test_check_rc("domu.populate_for_dom0", HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), 0);
 }
 
+/* Its own grant table: the builder's entries, and what a domU may not ask of dom0's. */
+static grant_entry_v1_t *own_grant_table(void)
+{
+    xen_pfn_t frame = 0;
+    struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 1};
+    set_xen_guest_handle(st.frame_list, &frame);
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
+    test_result("domu.grant_setup_table", rc == 0 && st.status == 0, "rc %ld status %d", rc,
+                st.status);
+    unsigned long va = mm_alloc_va();
+    if (rc || st.status || !va || mm_map(va, frame, PTE_P | PTE_RW))
+        return NULL;
+    return (grant_entry_v1_t *)va;
+}
+
+static void grant_cases(void)
+{
+    grant_entry_v1_t *gt = own_grant_table();
+    if (gt)
+        test_check("domu.grant_entries", "0x1/0 console, 0x1/0 store", "%#x/%u %s, %#x/%u %s",
+                   gt[0].flags, gt[0].domid,
+                   gt[0].frame == start_info->console.domU.mfn ? "console" : "?", gt[1].flags,
+                   gt[1].domid, gt[1].frame == start_info->store_mfn ? "store" : "?");
+    struct gnttab_query_size q = {.dom = DOMID_SELF};
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1);
+    test_result("domu.grant_query_size", rc == 0, "rc %ld status %d nr_frames %u max %u", rc,
+                q.status, q.nr_frames, q.max_nr_frames);
+    q = (struct gnttab_query_size){.dom = 0};
+    HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1);
+    test_check("domu.grant_query_size_dom0", "-8", "%d", q.status);
+    xen_pfn_t frame = 0;
+    struct gnttab_setup_table st = {.dom = 0, .nr_frames = 1};
+    set_xen_guest_handle(st.frame_list, &frame);
+    HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
+    test_check("domu.grant_setup_table_dom0", "-8", "%d", st.status);
+    struct gnttab_get_version gv = {.dom = 0};
+    test_check_rc("domu.grant_get_version_dom0",
+                  HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1), -XEN_EPERM);
+    struct xen_mem_acquire_resource r = {
+        .domid = 0, .type = XENMEM_resource_grant_table, .nr_frames = 1};
+    set_xen_guest_handle(r.frame_list, &frame);
+    test_check_rc("domu.acquire_dom0_grant_table",
+                  HYPERVISOR_memory_op(XENMEM_acquire_resource, &r), -XEN_EPERM);
+    /* Its own entries granted to dom0 are not its to map. */
+    struct gnttab_map_grant_ref m = {
+        .host_addr = mm_alloc_va(), .flags = GNTMAP_host_map, .ref = 0, .dom = DOMID_SELF};
+    HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
+    test_check("domu.grant_map_self", "-2", "%d", m.status);
+}
+
 /* Pages the builder did not touch hold nothing another domain left there. */
 static void spare_pages_are_clean(void)
 {
@@ -86,13 +141,72 @@ static void spare_pages_are_clean(void)
     test_check("domu.spare_pages_zero", "0 dirty", "%lu dirty", dirty);
 }
 
+/* Waits for a new event on port (its count past *seen); false after the deadline. */
+static bool wait_event(evtchn_port_t port, unsigned long *seen, uint64_t deadline)
+{
+    while (evtchn_count(port) == *seen) {
+        if (time_now() > deadline)
+            return false;
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+    *seen = evtchn_count(port);
+    return true;
+}
+
+/* The ping-pong of conformance/grants (pingpong.h); it reports in the mailbox. */
+static void pingpong(void)
+{
+    static uint8_t page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+    volatile struct pingpong_mailbox *mb = (void *)((uintptr_t)start_info + PAGE_SIZE);
+    grant_entry_v1_t *gt = own_grant_table();
+    evtchn_port_t port = 0;
+    if (!gt || evtchn_alloc_unbound(0, &port))
+        return;
+    events_unmask();
+    gt[PINGPONG_GREF].frame = (uint32_t)virt_to_mfn(page);
+    gt[PINGPONG_GREF].domid = 0;
+    __atomic_store_n(&gt[PINGPONG_GREF].flags, GTF_permit_access, __ATOMIC_RELEASE);
+    /* dom0's page, through its grant. */
+    unsigned long va = mm_alloc_va();
+    struct gnttab_map_grant_ref m = {
+        .host_addr = va, .flags = GNTMAP_host_map, .ref = mb->dom0_gref, .dom = 0};
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
+    mb->domu_map = rc ? (int32_t)rc : m.status;
+    mb->domu_port = port;
+    mb->domu_gref = PINGPONG_GREF;
+    __atomic_store_n(&mb->magic, PINGPONG_READY, __ATOMIC_RELEASE);
+    if (mb->domu_map)
+        return;
+    volatile uint32_t *mine = (volatile uint32_t *)page, *theirs = (volatile uint32_t *)va;
+    unsigned long seen = 0;
+    uint64_t deadline = time_now() + PINGPONG_WAIT_NS;
+    for (unsigned int i = 0; i < PINGPONG_ROUNDS; i++) {
+        if (!wait_event(port, &seen, deadline))
+            break;
+        if (i == 0)
+            mb->domu_seen_flags = gt[PINGPONG_GREF].flags;
+        *theirs = *mine + 1;
+        evtchn_send(port);
+        mb->domu_rounds = i + 1;
+    }
+    struct gnttab_unmap_grant_ref u = {.host_addr = va, .handle = m.handle};
+    rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
+    mb->domu_unmap = rc ? (int32_t)rc : u.status;
+}
+
 int kernel_main(void)
 {
+    if (strcmp((const char *)start_info->cmd_line, "pingpong") == 0) {
+        if (test_init_mm_and_events())
+            pingpong();
+        return 0;
+    }
     printk("domU up\n");
     start_of_day();
     if (test_init_mm_and_events()) {
         spare_pages_are_clean();
         refusals();
+        grant_cases();
     }
     return test_summary();
 }

@@ -16,7 +16,10 @@
 #include <pvkernel/hypercall.h>
 #include <pvkernel/mm.h>
 #include <pvkernel/test.h>
+#include <pvkernel/events.h>
+#include <pvkernel/time.h>
 #include "dom0_platform.h"
+#include "pingpong.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +29,8 @@
 static xen_pfn_t p2m[DOMU_PAGES];
 static uint8_t local_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t other_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t answer_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static xen_pfn_t own_frames[2];
 
 static long gnttab(unsigned int cmd, void *op, unsigned int count)
 {
@@ -54,7 +59,7 @@ static void own_table(void)
         test_result(name, true, "rc %ld version %u", rc, sv.version);
     }
 
-    xen_pfn_t frames[2] = {0, 0};
+    xen_pfn_t *frames = own_frames;
     struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 2};
     set_xen_guest_handle(st.frame_list, frames);
     rc = gnttab(GNTTABOP_setup_table, &st, 1);
@@ -435,28 +440,133 @@ static void destroy_while_mapped(domid_t domid, grant_entry_v1_t *gt)
     test_check("grant.gone_after_unmaps", "yes", "%s", domain_gone(domid) ? "yes" : "no");
 }
 
-int kernel_main(void)
+static int build(struct domu_built *d, const char *cmdline)
 {
-    if (!test_init_mm_and_events())
-        return test_summary();
-    own_table();
     struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
                              .kernel_size = start_info->mod_len,
-                             .cmdline = "grants",
+                             .cmdline = cmdline,
                              .memory_kb = DOMU_KB,
                              .max_vcpus = 1,
                              .console_domid = 0,
                              .store_domid = 0,
                              .p2m = p2m,
                              .p2m_entries = DOMU_PAGES};
-    struct domu_built d;
     char why[160];
-    int rc = start_info->mod_len ? domu_build(&platform, &spec, &d, why, sizeof(why)) : -1;
-    test_check_rc("grant.build", rc, 0);
-    if (rc) {
+    int rc = start_info->mod_len ? domu_build(&platform, &spec, d, why, sizeof(why)) : -1;
+    if (rc)
         printk("builder: %s\n", start_info->mod_len ? why : "no domU kernel");
-        return test_summary();
+    return rc;
+}
+
+/* Waits for a new event on port (its count past *seen); false after WAIT_NS. */
+static bool wait_event(evtchn_port_t port, unsigned long *seen)
+{
+    uint64_t deadline = time_now() + WAIT_NS;
+    while (evtchn_count(port) == *seen) {
+        if (time_now() > deadline)
+            return false;
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
+    *seen = evtchn_count(port);
+    return true;
+}
+
+static void exchange(volatile struct pingpong_mailbox *mb, domid_t domid, grant_entry_v1_t *own)
+{
+    unsigned long va = mm_alloc_va();
+    grant_handle_t h = 0;
+    test_check("pingpong.map_domu_page", "0", "%d",
+               map_ref(domid, mb->domu_gref, GNTMAP_host_map, va, &h));
+    evtchn_port_t port = 0;
+    test_check_rc("pingpong.bind", evtchn_bind_interdomain(domid, mb->domu_port, &port), 0);
+    volatile uint32_t *theirs = (volatile uint32_t *)va, *mine = (volatile uint32_t *)answer_page;
+    unsigned int rounds = 0, wrong = 0;
+    unsigned long seen = evtchn_count(port);
+    uint16_t flags_in_use = 0;
+    for (unsigned int i = 0; i < PINGPONG_ROUNDS; i++) {
+        *theirs = 1000 + i;
+        evtchn_send(port);
+        if (!wait_event(port, &seen))
+            break;
+        if (*mine != 1001 + i)
+            wrong++;
+        if (i == 0) /* the domU unmaps after its last answer */
+            flags_in_use = own[PINGPONG_GREF].flags;
+        rounds++;
+    }
+    test_check("pingpong.rounds", "100 rounds, 0 wrong", "%u rounds, %u wrong", rounds, wrong);
+    test_check("pingpong.flags_seen_by_granters", "dom0 0x19 domU 0x19", "dom0 %#x domU %#x",
+               flags_in_use, mb->domu_seen_flags);
+    test_check("pingpong.unmap_domu_page", "0", "%d", unmap_ref(va, 0, h));
+    evtchn_close(port);
+}
+
+/* A domU and dom0 each grant the other a page and bounce a number over an
+ * interdomain channel; dom0's VIRQ_DOM_EXC counts the domU's shutdown and
+ * destruction. */
+static void pingpong(void)
+{
+    events_unmask();
+    evtchn_port_t exc = 0;
+    test_check_rc("pingpong.bind_dom_exc", evtchn_bind_virq(VIRQ_DOM_EXC, 0, &exc), 0);
+    unsigned long exc_seen = evtchn_count(exc);
+    long map_rc;
+    grant_entry_v1_t *own = map_pages(DOMID_SELF, own_frames, 1, &map_rc);
+    struct domu_built d;
+    int rc = build(&d, "pingpong");
+    test_check_rc("pingpong.build", rc, 0);
+    if (rc || !own)
+        return;
+    own[PINGPONG_GREF].frame = (uint32_t)virt_to_mfn(answer_page);
+    own[PINGPONG_GREF].domid = d.domid;
+    __atomic_store_n(&own[PINGPONG_GREF].flags, GTF_permit_access, __ATOMIC_RELEASE);
+    /* The mailbox is the domU's store page, mapped by its grant entry 1. */
+    unsigned long mva = mm_alloc_va();
+    grant_handle_t mh = 0;
+    test_check("pingpong.map_store_page", "0", "%d",
+               map_ref(d.domid, 1, GNTMAP_host_map, mva, &mh));
+    volatile struct pingpong_mailbox *mb = (void *)mva;
+    mb->dom0_gref = PINGPONG_GREF;
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_unpausedomain, d.domid);
+    test_check_rc("pingpong.unpause", domctl(&op), 0);
+    uint64_t deadline = time_now() + WAIT_NS;
+    while (__atomic_load_n(&mb->magic, __ATOMIC_ACQUIRE) != PINGPONG_READY && time_now() < deadline)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    test_check("pingpong.domu_ready", "ready, map 0", "%s, map %d",
+               mb->magic == PINGPONG_READY ? "ready" : "not ready", mb->domu_map);
+    if (mb->magic == PINGPONG_READY && mb->domu_map == 0)
+        exchange(mb, d.domid, own);
+    struct xen_domctl_getdomaininfo info = {0};
+    deadline = time_now() + WAIT_NS;
+    while (domain_info(d.domid, &info) == 0 && !(info.flags & XEN_DOMINF_shutdown) &&
+           time_now() < deadline)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    test_check("pingpong.domu_done", "shutdown, 100 rounds, unmap 0, flags 0x1",
+               "%s, %u rounds, unmap %d, flags %#x",
+               info.flags & XEN_DOMINF_shutdown ? "shutdown" : "running", mb->domu_rounds,
+               mb->domu_unmap, own[PINGPONG_GREF].flags);
+    test_check("pingpong.dom_exc_on_shutdown", "yes", "%s",
+               wait_event(exc, &exc_seen) ? "yes" : "no");
+    own[PINGPONG_GREF].flags = GTF_invalid;
+    unmap_pages(own, 1);
+    test_check("pingpong.unmap_store_page", "0", "%d", unmap_ref(mva, 0, mh));
+    test_check_rc("pingpong.destroy", destroy(d.domid), 0);
+    test_check("pingpong.dom_exc_on_destroy", "yes", "%s",
+               wait_event(exc, &exc_seen) ? "yes" : "no");
+    test_check("pingpong.gone", "yes", "%s", domain_gone(d.domid) ? "yes" : "no");
+    evtchn_close(exc);
+}
+
+int kernel_main(void)
+{
+    if (!test_init_mm_and_events())
+        return test_summary();
+    own_table();
+    struct domu_built d;
+    int rc = build(&d, "grants");
+    test_check_rc("grant.build", rc, 0);
+    if (rc)
+        return test_summary();
     grant_entry_v1_t *gt = domu_table(d.domid);
     if (gt) {
         map_cases(d.domid, gt, &d);
@@ -464,5 +574,6 @@ int kernel_main(void)
         pin_exhaustion(d.domid, gt, &d);
         destroy_while_mapped(d.domid, gt);
     }
+    pingpong();
     return test_summary();
 }
