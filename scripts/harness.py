@@ -119,7 +119,8 @@ def case(name, tiers=("test",), timeout=DEFAULT_TIMEOUT, xfail=None):
     """Decorator registering fn(t) as the system case `name`.
 
     tiers: the tiers that run it ("check" and/or "test"; "test" runs every
-    case anyway).  timeout: seconds for the whole case.  xfail: a reason if
+    case anyway, except those whose only tier is "bench", which make bench
+    runs).  timeout: seconds for the whole case.  xfail: a reason if
     the case is known to fail."""
 
     def register(fn):
@@ -885,7 +886,7 @@ def unit_binaries():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="hv test harness (DESIGN §6)")
-    ap.add_argument("--tier", choices=("check", "test"), default="test")
+    ap.add_argument("--tier", choices=("check", "test", "bench"), default="test")
     ap.add_argument("--select", default=os.environ.get("TESTS", ""), help="fnmatch pattern or substring of case names (comma-separated list)")
     ap.add_argument("--list", action="store_true", help="list the selected cases and exit")
     ap.add_argument("--jobs", "-j", type=int, default=int(os.environ.get("HARNESS_JOBS", "2")))
@@ -894,7 +895,12 @@ def main(argv=None):
 
     load_suites()
     selected = make_selector(args.select)
-    cases = [c for c in REGISTRY.values() if (args.tier == "test" or args.tier in c.tiers) and selected(c.name)]
+    # "test" runs every case but the benchmarks (tier "bench" only).
+    cases = [
+        c
+        for c in REGISTRY.values()
+        if ((args.tier == "test" and c.tiers != ("bench",)) or args.tier in c.tiers) and selected(c.name)
+    ]
     units = [] if args.no_unit else [p for p in unit_binaries() if unit_binary_may_match(os.path.basename(p), args.select)]
 
     if args.list:

@@ -1,18 +1,25 @@
 /*
  * The string and memory functions of the freestanding libc subset used by hv
  * (and later pvkernel), and by the third-party libraries (libfdt, zlib) built
- * freestanding against it.  Plain byte loops: the compiler is told these are
- * builtins and inlines the hot fixed-size cases itself.
+ * freestanding against it.  memcpy and memset use string instructions; the
+ * rest are plain byte loops (the compiler is told these are builtins and
+ * inlines the hot fixed-size cases itself).
  */
 #include <string.h>
 #include <stdint.h>
 
+/*
+ * Whole quadwords first, then the bytes left: as fast as rep movsb/stosb
+ * on CPUs with ERMS, and eight times fewer iterations where each one is
+ * counted (QEMU's TCG, whose -icount clock make bench reads).
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    /* rep movsb is fast on every CPU with ERMS and correct on all others. */
-    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    size_t quads = n / 8, rest = n % 8;
+    __asm__ __volatile__("rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory");
+    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(rest) : : "memory");
     return dst;
 }
 
@@ -32,7 +39,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
-    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t quads = n / 8, rest = n % 8;
+    uint64_t pattern = 0x0101010101010101ULL * (unsigned char)c;
+    __asm__ __volatile__("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(rest) : "a"(pattern) : "memory");
     return dst;
 }
 

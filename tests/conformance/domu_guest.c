@@ -5,7 +5,9 @@
  * console and store ports) and what a domU may not do (the control
  * domain's hypercalls, acting on another domain's memory or ports), all
  * through its console ring, which dom0 reads and relays.  It ends with
- * SCHEDOP_shutdown(poweroff).
+ * SCHEDOP_shutdown(poweroff).  With the command line "pingpong" it is the
+ * other end of conformance/grants' ping-pong (pingpong.h); with "echo" it
+ * answers make bench's event-channel round trips until destroyed.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -194,8 +196,41 @@ static void pingpong(void)
     mb->domu_unmap = rc ? (int32_t)rc : u.status;
 }
 
+/*
+ * For make bench (tests/bench/hypervisors.c): answers every event from
+ * dom0 on its port until it is destroyed, blocking in between.
+ */
+static void echo(void)
+{
+    volatile struct pingpong_mailbox *mb = (void *)((uintptr_t)start_info + PAGE_SIZE);
+    evtchn_port_t port = 0;
+    if (evtchn_alloc_unbound(0, &port))
+        return;
+    events_unmask();
+    mb->domu_port = port;
+    __atomic_store_n(&mb->magic, PINGPONG_READY, __ATOMIC_RELEASE);
+    unsigned long seen = 0;
+    for (;;) {
+        /* Masked while looking, so that an event cannot slip in between
+         * the look and the block (SCHEDOP_block unmasks and checks). */
+        events_mask();
+        if (evtchn_count(port) == seen) {
+            HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+            continue;
+        }
+        events_unmask();
+        seen = evtchn_count(port);
+        evtchn_send(port);
+    }
+}
+
 int kernel_main(void)
 {
+    if (strcmp((const char *)start_info->cmd_line, "echo") == 0) {
+        if (test_init_mm_and_events())
+            echo();
+        return 0;
+    }
     if (strcmp((const char *)start_info->cmd_line, "pingpong") == 0) {
         if (test_init_mm_and_events())
             pingpong();
