@@ -82,12 +82,17 @@ void console_init(void)
         s->enabled = option_names(opt_console, s->name);
 }
 
-static void emit(const char *s, size_t len)
+static void emit_to_sinks(const char *s, size_t len)
 {
-    conring_put(&console_ring, s, len);
     for (struct console_sink *k = sinks; k; k = k->next)
         if (k->enabled)
             k->puts(s, len);
+}
+
+static void emit(const char *s, size_t len)
+{
+    conring_put(&console_ring, s, len);
+    emit_to_sinks(s, len);
 }
 
 /* Splits text into lines so that each line starts with the prefix. */
@@ -145,8 +150,33 @@ void console_guest_write(const char *s, size_t len)
         emit("\n", 1);
         at_line_start = true;
     }
-    emit(s, len);
+    /* Straight out, as Xen does for the hardware domain: not into the
+     * ring that readconsole (xm dmesg) reads. */
+    emit_to_sinks(s, len);
     spin_unlock_irqrestore(&console_lock, flags);
+}
+
+/* Where sysctl readconsole's clear left the ring (Xen's conringc). */
+static uint64_t ring_cleared;
+
+size_t console_ring_read(uint32_t *index, bool incremental, bool clear, char *out, size_t max)
+{
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    uint64_t prod = console_ring.prod, oldest = conring_oldest(&console_ring);
+    if (ring_cleared > oldest)
+        oldest = ring_cleared;
+    /* The index is the free-running count of bytes logged, mod 2^32: it
+     * resumes only if it lies after the oldest byte and not past the last. */
+    uint64_t pos = oldest;
+    uint32_t behind = (uint32_t)prod - *index;
+    if (incremental && behind < prod - oldest)
+        pos = prod - behind;
+    size_t n = conring_read(&console_ring, &pos, out, max);
+    if (clear)
+        ring_cleared = pos;
+    spin_unlock_irqrestore(&console_lock, flags);
+    *index = (uint32_t)pos;
+    return n;
 }
 
 void console_force_unlock(void)

@@ -356,6 +356,12 @@ static long domctl_command(struct xen_domctl *op, struct domain *d, struct domai
     }
     case XEN_DOMCTL_hypercall_init:
         return arch_hypercall_init(d, op->u.hypercall_init.gmfn);
+    case XEN_DOMCTL_scheduler_op:
+        *copyback = true; /* whatever happened, as Xen */
+        return domctl_scheduler_op(d, &op->u.scheduler_op);
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getvcpuaffinity:
+        return domctl_vcpu_affinity(d, op->cmd, &op->u.vcpuaffinity);
     default:
         return -ENOSYS;
     }

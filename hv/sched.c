@@ -431,6 +431,7 @@ void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 {
     v->processor = cpu;
     v->hard_affinity = ~0ULL;
+    v->soft_affinity = ~0ULL;
     v->pause_flags = VPF_DOWN;
     credit_init_vcpu(v);
 }

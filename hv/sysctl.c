@@ -1,10 +1,12 @@
 /*
  * System control (XEN_SYSCTL_*, interface 0x15), as Xen 4.17's do_sysctl:
  * the struct copied in, its version checked (-EACCES), the control domain
- * only (-EPERM), and copied back whole only on success.  getdomaininfolist
- * and physinfo for now; other commands return -ENOSYS.
+ * only (-EPERM), and copied back whole only on success.  getdomaininfolist,
+ * physinfo, sched_id and readconsole; other commands return -ENOSYS.
  */
 #include <hv/domctl.h>
+#include <hv/console.h>
+#include <hv/spinlock.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/mm.h>
@@ -47,6 +49,38 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
     return 0;
 }
 
+/* The console ring, in chunks through a bounce buffer (readconsole). */
+static long readconsole(struct xen_sysctl_readconsole *rc)
+{
+    static char chunk[256];
+    static spinlock_t chunk_lock = SPINLOCK_INIT;
+    uint64_t buffer = (uint64_t)rc->buffer.p;
+    uint32_t index = rc->index, copied = 0;
+    bool incremental = rc->incremental;
+    unsigned long flags = spin_lock_irqsave(&chunk_lock);
+    long result = 0;
+    while (copied < rc->count) {
+        uint32_t want = rc->count - copied < sizeof(chunk) ? rc->count - copied : sizeof(chunk);
+        /* Each chunk carries on from the last; clear applies to what was read. */
+        size_t n = console_ring_read(&index, incremental || copied, rc->clear, chunk, want);
+        if (n && copy_to_guest(buffer + copied, chunk, n)) {
+            result = -EFAULT;
+            break;
+        }
+        copied += (uint32_t)n;
+        if (n < want)
+            break;
+    }
+    if (!copied && !result && rc->count == 0)
+        console_ring_read(&index, incremental, rc->clear, chunk, 0);
+    spin_unlock_irqrestore(&chunk_lock, flags);
+    if (result)
+        return result;
+    rc->count = copied;
+    rc->index = index;
+    return 0;
+}
+
 long do_sysctl(uint64_t arg)
 {
     struct xen_sysctl op;
@@ -63,6 +97,13 @@ long do_sysctl(uint64_t arg)
         break;
     case XEN_SYSCTL_physinfo:
         rc = physinfo(&op.u.physinfo);
+        break;
+    case XEN_SYSCTL_sched_id:
+        op.u.sched_id.sched_id = XEN_SCHEDULER_CREDIT; /* hv's one scheduler */
+        rc = 0;
+        break;
+    case XEN_SYSCTL_readconsole:
+        rc = readconsole(&op.u.readconsole);
         break;
     default:
         return -ENOSYS;

@@ -42,5 +42,12 @@ size_t console_dom0_input_peek(char *buf, size_t max);
 void console_dom0_input_consume(size_t n);
 bool console_input_to_hv(void);
 extern struct conring console_ring;
+/*
+ * sysctl readconsole: up to max bytes of the ring from the oldest byte, or
+ * from *index (a count of bytes ever logged, mod 2^32) when incremental
+ * and still held; *index becomes the count after the last byte read.
+ * clear forgets everything up to there.  Returns the bytes read.
+ */
+size_t console_ring_read(uint32_t *index, bool incremental, bool clear, char *out, size_t max);
 int console_log_level(void);
 #endif

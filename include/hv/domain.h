@@ -31,6 +31,7 @@ struct vcpu {
     bool on_runq;
     struct vcpu *runq_next, *runq_prev;
     uint64_t hard_affinity; /* CPUs it may run on */
+    uint64_t soft_affinity; /* CPUs it would rather run on (kept, not yet used) */
     int credit;             /* credit scheduler: what it may still run */
     int priority;           /* CSCHED_PRI_* while queued */
     s_time_t run_start;     /* when it last started running (credit burn) */

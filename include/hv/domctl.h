@@ -8,6 +8,8 @@
 
 struct domain;
 struct xen_domctl_getdomaininfo;
+struct xen_domctl_scheduler_op;
+struct xen_domctl_vcpuaffinity;
 
 long do_domctl(uint64_t arg);
 long do_sysctl(uint64_t arg);
@@ -19,6 +21,9 @@ void domctl_reap_dead(void);
 /* Records of up to max domains from id first on, to the guest's buffer
  * (sysctl getdomaininfolist), under domctl's lock; 0 or -EFAULT. */
 long domctl_domain_info_list(uint16_t first, uint32_t max, uint64_t buffer, uint32_t *num);
+/* hv/domctl_sched.c: scheduler_op (credit weight and cap) and get/setvcpuaffinity. */
+long domctl_scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *op);
+long domctl_vcpu_affinity(struct domain *d, uint32_t cmd, struct xen_domctl_vcpuaffinity *a);
 
 /*
  * Arch parts of vCPU control (arch/x86/pv/domctl.c), v paused or never

@@ -344,8 +344,7 @@ static void lifecycle_cases(void)
 
 static void sysctl_cases(void)
 {
-    /* sched_id joins when hv has the credit scheduler (issue 4).  hv runs
-     * PV guests only: physinfo's HVM and HAP bits (Xen sets them when
+    /* hv runs PV guests only: physinfo's HVM and HAP bits (Xen sets them when
      * QEMU's CPU offers SVM) are left out of the comparison. */
     struct xen_sysctl op = sysctl_op(XEN_SYSCTL_physinfo);
     long rc = sysctl(&op);
@@ -367,6 +366,186 @@ static void sysctl_cases(void)
                (unsigned long)pi->max_mfn, pi->cpu_khz ? "nonzero" : "zero");
 }
 
+/* --- scheduling: sched_id, scheduler_op, vCPU affinity -------------------- */
+
+static long sched_op(domid_t domain, uint32_t sched_id, uint32_t cmd, uint16_t weight, uint16_t cap,
+                     struct xen_domctl_scheduler_op *out)
+{
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_scheduler_op, domain);
+    op.u.scheduler_op.sched_id = sched_id;
+    op.u.scheduler_op.cmd = cmd;
+    op.u.scheduler_op.u.credit.weight = weight;
+    op.u.scheduler_op.u.credit.cap = cap;
+    long rc = domctl(&op);
+    if (out)
+        *out = op.u.scheduler_op;
+    return rc;
+}
+
+static void show_credit(const char *name, domid_t domain, const char *expected)
+{
+    struct xen_domctl_scheduler_op s;
+    long rc = sched_op(domain, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, &s);
+    test_check(name, expected, "rc=%ld weight=%u cap=%u", rc, s.u.credit.weight, s.u.credit.cap);
+}
+
+/* get/setvcpuaffinity with one map (hard or soft) of `bytes` bytes and nr_bits. */
+static long affinity(uint32_t cmd, domid_t domain, uint32_t vcpu, uint32_t flags, uint8_t *map,
+                     uint32_t nr_bits)
+{
+    struct xen_domctl op = domctl_op(cmd, domain);
+    op.u.vcpuaffinity.vcpu = vcpu;
+    op.u.vcpuaffinity.flags = flags;
+    struct xenctl_bitmap *b = (flags & XEN_VCPUAFFINITY_SOFT) ? &op.u.vcpuaffinity.cpumap_soft
+                                                              : &op.u.vcpuaffinity.cpumap_hard;
+    set_xen_guest_handle(b->bitmap, map);
+    b->nr_bits = nr_bits;
+    return domctl(&op);
+}
+
+static void scheduling_cases(void)
+{
+    struct xen_sysctl sop = sysctl_op(XEN_SYSCTL_sched_id);
+    long rc = sysctl(&sop);
+    test_check("sched_id", "rc=0 id=5", "rc=%ld id=%u", rc, sop.u.sched_id.sched_id);
+
+    struct xen_domctl_createdomain c = pv_config();
+    long id = create(0, &c, NULL);
+    test_result("sched.create", id > 0, "%s", id > 0 ? "created" : "failed");
+    if (id <= 0)
+        return;
+    domid_t d = (domid_t)id;
+    show_credit("sched.default", d, "rc=0 weight=256 cap=0");
+    show_credit("sched.dom0", 0, "rc=0 weight=256 cap=0");
+    struct xen_domctl_scheduler_op s;
+    test_check_rc("sched.put",
+                  sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 512, 50, &s), 0);
+    test_check("sched.put_echo", "weight=512 cap=50", "weight=%u cap=%u", s.u.credit.weight,
+               s.u.credit.cap);
+    show_credit("sched.after_put", d, "rc=0 weight=512 cap=50");
+    sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 0, 0xffff, NULL);
+    show_credit("sched.unchanged_by_0_and_ffff", d, "rc=0 weight=512 cap=50");
+    sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 65535, 0, NULL);
+    show_credit("sched.extremes", d, "rc=0 weight=65535 cap=0");
+    sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_putinfo, 1, 400, NULL);
+    show_credit("sched.cap_over_vcpus", d, "rc=0 weight=1 cap=400");
+    rc = sched_op(d, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 7, 7, &s);
+    test_check("sched.other_scheduler", "rc=-22 weight=7", "rc=%ld weight=%u", rc,
+               s.u.credit.weight);
+    test_check_rc("sched.vcpuinfo_cmd",
+                  sched_op(d, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getvcpuinfo, 0, 0, NULL),
+                  -XEN_EINVAL);
+    test_check_rc("sched.bad_cmd", sched_op(d, XEN_SCHEDULER_CREDIT, 4, 0, 0, NULL), -XEN_EINVAL);
+    test_check_rc("sched.unknown_domain",
+                  sched_op(0x7000, XEN_SCHEDULER_CREDIT, XEN_DOMCTL_SCHEDOP_getinfo, 0, 0, NULL),
+                  -XEN_ESRCH);
+
+    /* Affinity: the vCPUs exist once max_vcpus made them. */
+    uint8_t map[4] = {0xaa, 0xaa, 0xaa, 0xaa};
+    test_check_rc("affinity.before_max_vcpus",
+                  affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 32),
+                  -XEN_ESRCH);
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_max_vcpus, d);
+    op.u.max_vcpus.max = 2;
+    test_check_rc("affinity.max_vcpus", domctl(&op), 0);
+    rc = affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 32);
+    test_check("affinity.get_default", "rc=0 03 00 00 00", "rc=%ld %02x %02x %02x %02x", rc, map[0],
+               map[1], map[2], map[3]);
+    memset(map, 0xaa, sizeof(map));
+    rc = affinity(XEN_DOMCTL_getvcpuaffinity, d, 1, XEN_VCPUAFFINITY_SOFT, map, 3);
+    test_check("affinity.get_soft_3_bits", "rc=0 03 aa", "rc=%ld %02x %02x", rc, map[0], map[1]);
+    test_check_rc("affinity.vcpu_past_max",
+                  affinity(XEN_DOMCTL_getvcpuaffinity, d, 2, XEN_VCPUAFFINITY_HARD, map, 32),
+                  -XEN_EINVAL);
+    test_check_rc("affinity.no_flags", affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, 0, map, 32),
+                  -XEN_EINVAL);
+    test_check_rc("affinity.null_map",
+                  affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, NULL, 32),
+                  -XEN_EINVAL);
+    map[0] = 0x02;
+    rc = affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 8);
+    test_check("affinity.set_cpu1", "rc=0 02", "rc=%ld %02x", rc, map[0]);
+    memset(map, 0, sizeof(map));
+    rc = affinity(XEN_DOMCTL_getvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 16);
+    test_check("affinity.get_cpu1", "rc=0 02 00", "rc=%ld %02x %02x", rc, map[0], map[1]);
+    map[0] = 0x0e; /* CPUs 1-3: only 1 exists */
+    rc = affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 8);
+    test_check("affinity.set_past_cpus", "rc=0 02", "rc=%ld %02x", rc, map[0]);
+    map[0] = 0x0c; /* no CPU that exists */
+    test_check_rc("affinity.set_no_cpu",
+                  affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 8),
+                  -XEN_EINVAL);
+    map[0] = 0xff;
+    test_check_rc("affinity.set_zero_bits",
+                  affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, map, 0),
+                  -XEN_EINVAL);
+    map[0] = 0x00;
+    rc = affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_SOFT, map, 8);
+    test_check("affinity.set_soft_empty", "rc=0 00", "rc=%ld %02x", rc, map[0]);
+    test_check_rc(
+        "affinity.set_bad_map",
+        affinity(XEN_DOMCTL_setvcpuaffinity, d, 0, XEN_VCPUAFFINITY_HARD, (uint8_t *)NONCANON, 8),
+        -XEN_EFAULT);
+    simple(XEN_DOMCTL_destroydomain, d);
+}
+
+/* The console ring through sysctl readconsole: counts and incremental reads. */
+static void readconsole_cases(void)
+{
+    static char buf[512];
+    struct xen_sysctl op = sysctl_op(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(op.u.readconsole.buffer, buf);
+    op.u.readconsole.count = 64;
+    long rc = sysctl(&op);
+    test_check("readconsole.first", "rc=0 count=64", "rc=%ld count=%u", rc, op.u.readconsole.count);
+    /* Read to the end, then a marker logged by the hypervisor on our behalf... */
+    uint32_t index = op.u.readconsole.index;
+    for (unsigned int i = 0; i < 1000; i++) {
+        op = sysctl_op(XEN_SYSCTL_readconsole);
+        set_xen_guest_handle(op.u.readconsole.buffer, buf);
+        op.u.readconsole.count = sizeof(buf);
+        op.u.readconsole.incremental = 1;
+        op.u.readconsole.index = index;
+        if (sysctl(&op) || op.u.readconsole.count == 0)
+            break;
+        index = op.u.readconsole.index;
+    }
+    op = sysctl_op(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(op.u.readconsole.buffer, buf);
+    op.u.readconsole.count = sizeof(buf);
+    op.u.readconsole.incremental = 1;
+    op.u.readconsole.index = index;
+    rc = sysctl(&op);
+    test_check("readconsole.caught_up", "rc=0 count=0 same_index=yes",
+               "rc=%ld count=%u same_index=%s", rc, op.u.readconsole.count,
+               op.u.readconsole.index == index ? "yes" : "no");
+    /* What this kernel prints goes straight out, not into the ring (Xen's
+     * way with the hardware domain's console_io). */
+    static char marker[] = "readconsole marker 4711\n";
+    HYPERVISOR_console_io(CONSOLEIO_write, sizeof(marker) - 1, marker);
+    op = sysctl_op(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(op.u.readconsole.buffer, buf);
+    op.u.readconsole.count = sizeof(buf) - 1;
+    op.u.readconsole.incremental = 1;
+    op.u.readconsole.index = index;
+    rc = sysctl(&op);
+    buf[op.u.readconsole.count < sizeof(buf) ? op.u.readconsole.count : sizeof(buf) - 1] = '\0';
+    test_check("readconsole.marker", "rc=0 found=no advanced=yes", "rc=%ld found=%s advanced=%s",
+               rc, strstr(buf, "readconsole marker 4711") ? "yes" : "no",
+               op.u.readconsole.index - index == op.u.readconsole.count ? "yes" : "no");
+    /* A bad buffer faults. */
+    op = sysctl_op(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(op.u.readconsole.buffer, (char *)NONCANON);
+    op.u.readconsole.count = 16;
+    test_check_rc("readconsole.bad_buffer", sysctl(&op), -XEN_EFAULT);
+    op = sysctl_op(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(op.u.readconsole.buffer, buf);
+    op.u.readconsole.count = 0;
+    rc = sysctl(&op);
+    test_check("readconsole.count_0", "rc=0 count=0", "rc=%ld count=%u", rc,
+               op.u.readconsole.count);
+}
+
 int kernel_main(void)
 {
     entry_cases();
@@ -374,5 +553,7 @@ int kernel_main(void)
     create_cases();
     lifecycle_cases();
     sysctl_cases();
+    scheduling_cases();
+    readconsole_cases();
     return test_summary();
 }
