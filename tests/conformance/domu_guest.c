@@ -7,7 +7,8 @@
  * through its console ring, which dom0 reads and relays.  It ends with
  * SCHEDOP_shutdown(poweroff).  With the command line "pingpong" it is the
  * other end of conformance/grants' ping-pong (pingpong.h); with "echo" it
- * answers make bench's event-channel round trips until destroyed.
+ * answers make bench's event-channel round trips until destroyed; with
+ * "spin" or "block" it is conformance/sched's CPU-bound or idle domain.
  */
 #include <pvkernel/kernel.h>
 #include <pvkernel/console.h>
@@ -224,8 +225,28 @@ static void echo(void)
     }
 }
 
+/* conformance/sched: CPU-bound ("spin"), counting into its store page, or idle ("block"). */
+static void spin(void)
+{
+    volatile struct spin_mailbox *mb = (void *)((uintptr_t)start_info + PAGE_SIZE);
+    for (uint64_t n = 0;; n++)
+        if ((n & 1023) == 0)
+            mb->iterations = n;
+}
+
+static void block_forever(void)
+{
+    for (;;)
+        HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+}
+
 int kernel_main(void)
 {
+    const char *cmdline = (const char *)start_info->cmd_line;
+    if (strcmp(cmdline, "spin") == 0)
+        spin();
+    if (strcmp(cmdline, "block") == 0)
+        block_forever();
     if (strcmp((const char *)start_info->cmd_line, "echo") == 0) {
         if (test_init_mm_and_events())
             echo();

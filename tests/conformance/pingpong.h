@@ -25,4 +25,9 @@ struct pingpong_mailbox {
     int32_t domu_unmap;       /* domU: GNTST_* of its unmap, when done */
     uint32_t domu_seen_flags; /* domU: its entry's flags while dom0 maps it */
 };
+
+/* conformance/sched's CPU-bound domUs ("spin") count loop iterations here. */
+struct spin_mailbox {
+    uint64_t iterations;
+};
 #endif
