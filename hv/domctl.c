@@ -363,7 +363,7 @@ static long domctl_command(struct xen_domctl *op, struct domain *d, struct domai
     case XEN_DOMCTL_getvcpuaffinity:
         return domctl_vcpu_affinity(d, op->cmd, &op->u.vcpuaffinity);
     default:
-        return -ENOSYS;
+        return arch_do_domctl(op, d, self);
     }
 }
 

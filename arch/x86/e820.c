@@ -119,15 +119,22 @@ const char *e820_type_name(uint32_t type)
     }
 }
 
-bool e820_mfn_unusable_above_1m(const struct e820map *m, uint64_t mfn)
+bool e820_range_unusable_above_1m(const struct e820map *m, uint64_t first, uint64_t last)
 {
-    if (mfn < 0x100)
+    if (first < 0x100)
+        first = 0x100;
+    if (first > last)
         return false;
     for (unsigned int i = 0; i < m->nr; i++) {
         const struct e820entry *e = &m->map[i];
-        if (e->type == E820_UNUSABLE && e->size && mfn >= e->addr >> PAGE_SHIFT &&
-            mfn <= (e->addr + e->size - 1) >> PAGE_SHIFT)
+        if (e->type == E820_UNUSABLE && e->size && last >= e->addr >> PAGE_SHIFT &&
+            first <= (e->addr + e->size - 1) >> PAGE_SHIFT)
             return true;
     }
     return false;
+}
+
+bool e820_mfn_unusable_above_1m(const struct e820map *m, uint64_t mfn)
+{
+    return e820_range_unusable_above_1m(m, mfn, mfn);
 }

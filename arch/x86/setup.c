@@ -164,6 +164,11 @@ bool arch_mfn_is_unusable(uint64_t mfn)
     return e820_mfn_unusable_above_1m(&e820, mfn);
 }
 
+bool arch_mfn_range_has_unusable(uint64_t first, uint64_t last)
+{
+    return e820_range_unusable_above_1m(&e820, first, last);
+}
+
 void arch_start(uint32_t magic, paddr_t info_pa)
 {
     bsp_percpu.id = 0;

@@ -37,6 +37,9 @@ int arch_set_vcpu_context(struct vcpu *v, uint64_t guest_context);
 void arch_reset_vcpu(struct vcpu *v);
 int arch_get_vcpu_context(struct vcpu *v, uint64_t guest_context);
 int arch_hypercall_init(struct domain *d, uint64_t gmfn);
+/* The arch's own domctls (I/O port and I/O memory permissions); -ENOSYS for others. */
+struct xen_domctl;
+long arch_do_domctl(struct xen_domctl *op, struct domain *d, struct domain *self);
 
 /* Arch facts for the records: guest physical address bits (Xen's
  * hap_paddr_bits), RAM pages by the machine's memory map. */

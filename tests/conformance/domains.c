@@ -178,7 +178,14 @@ static void run_guest(const struct domu_built *d)
     struct evtchn_bind_interdomain bind = {.remote_dom = d->domid, .remote_port = d->console_port};
     test_check_rc("domains.bind_console",
                   HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind), 0);
-    struct xen_domctl op = domctl_op(XEN_DOMCTL_unpausedomain, d->domid);
+    /* An I/O port and a frame of I/O memory for the domU to use (guest.domu.*). */
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_ioport_permission, d->domid);
+    op.u.ioport_permission = (struct xen_domctl_ioport_permission){0x64, 1, 1};
+    test_check_rc("domains.ioport_permission", domctl(&op), 0);
+    op = domctl_op(XEN_DOMCTL_iomem_permission, d->domid);
+    op.u.iomem_permission = (struct xen_domctl_iomem_permission){0xb8, 1, 1};
+    test_check_rc("domains.iomem_permission", domctl(&op), 0);
+    op = domctl_op(XEN_DOMCTL_unpausedomain, d->domid);
     test_check_rc("domains.unpause", domctl(&op), 0);
     if (!ring)
         return;

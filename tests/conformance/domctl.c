@@ -489,6 +489,57 @@ static void scheduling_cases(void)
     simple(XEN_DOMCTL_destroydomain, d);
 }
 
+/* --- I/O permissions passed on to a domain ---------------------------------- */
+
+static long ioport(domid_t d, uint32_t first, uint32_t nr, uint8_t allow)
+{
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_ioport_permission, d);
+    op.u.ioport_permission = (struct xen_domctl_ioport_permission){first, nr, allow};
+    return domctl(&op);
+}
+
+static long iomem(domid_t d, uint64_t first, uint64_t nr, uint8_t allow)
+{
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_iomem_permission, d);
+    op.u.iomem_permission = (struct xen_domctl_iomem_permission){first, nr, allow};
+    return domctl(&op);
+}
+
+static void permission_cases(void)
+{
+    struct xen_domctl_createdomain c = pv_config();
+    long id = create(0, &c, NULL);
+    if (id <= 0)
+        return;
+    domid_t d = (domid_t)id;
+    test_check_rc("ioport.post_code", ioport(d, 0x80, 1, 1), 0);
+    test_check_rc("ioport.revoke", ioport(d, 0x80, 1, 0), 0);
+    test_check_rc("ioport.revoke_never_given", ioport(d, 0x300, 16, 0), 0);
+    test_check_rc("ioport.pic", ioport(d, 0x20, 2, 1), -XEN_EPERM);
+    test_check_rc("ioport.pit", ioport(d, 0x40, 4, 1), -XEN_EPERM);
+    test_check_rc("ioport.pci_data", ioport(d, 0xcfc, 4, 1), -XEN_EPERM);
+    test_check_rc("ioport.console_uart", ioport(d, 0x3f8, 8, 1), -XEN_EPERM);
+    test_check_rc("ioport.none", ioport(d, 0x80, 0, 1), -XEN_EINVAL);
+    test_check_rc("ioport.past_64k", ioport(d, 0xffff, 2, 1), -XEN_EINVAL);
+    test_check_rc("ioport.wraps", ioport(d, 0xfffffff0u, 0x20, 1), -XEN_EINVAL);
+    test_check_rc("ioport.unknown_domain", ioport(0x7000, 0x80, 1, 1), -XEN_ESRCH);
+    test_check_rc("iomem.vga", iomem(d, 0xa0, 0x20, 1), 0);
+    test_check_rc("iomem.revoke", iomem(d, 0xa8, 4, 0), 0);
+    test_check_rc("iomem.msi_window", iomem(d, 0xfee00, 1, 1), -XEN_EPERM);
+    test_check_rc("iomem.past_address_width", iomem(d, 1ULL << 40, 1, 1), -XEN_EPERM);
+    test_check_rc("iomem.none", iomem(d, 5, 0, 1), -XEN_EINVAL);
+    test_check_rc("iomem.everything", iomem(d, 0, 0, 1), -XEN_EPERM);
+    test_check_rc("iomem.wraps", iomem(d, ~0ULL, 2, 1), -XEN_EINVAL);
+    /* Xen: dom0's pirq 5 is not mapped; hv maps none. */
+    test_result("irq.permission", true, "%ld", ({
+                    struct xen_domctl op = domctl_op(XEN_DOMCTL_irq_permission, d);
+                    op.u.irq_permission.pirq = 5;
+                    op.u.irq_permission.allow_access = 1;
+                    domctl(&op);
+                }));
+    simple(XEN_DOMCTL_destroydomain, d);
+}
+
 /* The console ring through sysctl readconsole: counts and incremental reads. */
 static void readconsole_cases(void)
 {
@@ -554,6 +605,7 @@ int kernel_main(void)
     lifecycle_cases();
     sysctl_cases();
     scheduling_cases();
+    permission_cases();
     readconsole_cases();
     return test_summary();
 }

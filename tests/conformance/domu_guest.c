@@ -122,6 +122,29 @@ static void grant_cases(void)
     test_check("domu.grant_map_self", "-2", "%d", m.status);
 }
 
+static uint8_t port_in(uint16_t port)
+{
+    uint8_t v = 0;
+    __asm__ __volatile__("inb %w1, %b0" : "+a"(v) : "Nd"(port));
+    return v;
+}
+
+/* What dom0 passed on before unpausing it: the keyboard controller's status
+ * port 0x64 (reading it changes nothing) and the VGA text frame 0xb8. */
+static void granted_io(void)
+{
+    struct physdev_set_iopl iopl = {.iopl = 1};
+    test_check_rc("domu.set_iopl", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
+    test_result("domu.port_granted", true, "%#x", port_in(0x64));
+    test_check("domu.port_not_granted", "0xff", "%#x", port_in(0x65));
+    unsigned long va = mm_alloc_va();
+    test_check_rc("domu.iomem_granted", mm_map(va, 0xb8, PTE_P | PTE_RW), 0);
+    mm_unmap(va);
+    test_check_rc("domu.iomem_not_granted", mm_map(va, 0xb9, PTE_P | PTE_RW), -XEN_EPERM);
+    iopl.iopl = 0;
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+}
+
 /* Pages the builder did not touch hold nothing another domain left there. */
 static void spare_pages_are_clean(void)
 {
@@ -263,6 +286,7 @@ int kernel_main(void)
         spare_pages_are_clean();
         refusals();
         grant_cases();
+        granted_io();
     }
     return test_summary();
 }

@@ -1,6 +1,8 @@
 /*
  * The x86 PV part of domain control: a vCPU's context reset and read back as Xen
- * 4.17's arch_get_info_guest gives it; and XEN_DOMCTL_hypercall_init.
+ * 4.17's arch_get_info_guest gives it; XEN_DOMCTL_hypercall_init; and the
+ * I/O port and I/O memory permissions the control domain passes on (only
+ * what it has itself, as Xen checks).
  * Callers hold the domctl lock and have the target vCPU paused or never run.
  */
 #include <asm/pv.h>
@@ -90,4 +92,58 @@ int arch_hypercall_init(struct domain *d, uint64_t gmfn)
     }
     pv_mm_unlock();
     return rc;
+}
+
+/* XEN_DOMCTL_ioport_permission (Xen's x86 arch_do_domctl): a range of ports the caller has. */
+static long ioport_permission(struct domain *d, struct domain *self,
+                              const struct xen_domctl_ioport_permission *p)
+{
+    uint32_t first = p->first_port, end = p->first_port + p->nr_ports;
+    if (end <= first || end > 0x10000)
+        return -EINVAL;
+    if (!pv_io_ports_permitted(self, first, end - 1))
+        return -EPERM;
+    for (uint32_t port = first; port < end; port++) {
+        uint8_t bit = (uint8_t)(1u << (port % 8));
+        if (p->allow_access)
+            d->arch.ioport_allowed[port / 8] |= bit;
+        else
+            d->arch.ioport_allowed[port / 8] &= (uint8_t)~bit;
+    }
+    return 0;
+}
+
+/* XEN_DOMCTL_iomem_permission: frames the caller may map, for d to map. */
+static long iomem_permission(struct domain *d, struct domain *self,
+                             const struct xen_domctl_iomem_permission *p)
+{
+    uint64_t first = p->first_mfn, last = p->first_mfn + p->nr_mfns - 1;
+    if (last < first)
+        return -EINVAL;
+    if (!pv_iomem_range_permitted(self, first, last))
+        return -EPERM;
+    /* The control domain's own I/O memory is fixed (as Xen's is the boot-time set). */
+    if (d->privileged)
+        return 0;
+    pv_mm_lock(); /* mappings are checked against the set under this lock */
+    int rc = p->allow_access ? rangeset_add(&d->arch.iomem_allowed, first, last)
+                             : rangeset_remove(&d->arch.iomem_allowed, first, last);
+    pv_mm_unlock();
+    return rc;
+}
+
+long arch_do_domctl(struct xen_domctl *op, struct domain *d, struct domain *self)
+{
+    switch (op->cmd) {
+    case XEN_DOMCTL_ioport_permission:
+        return ioport_permission(d, self, &op->u.ioport_permission);
+    case XEN_DOMCTL_iomem_permission:
+        return iomem_permission(d, self, &op->u.iomem_permission);
+    case XEN_DOMCTL_irq_permission:
+        /* hv maps no physical IRQ to any domain (no PHYSDEVOP_map_pirq):
+         * the caller has none to pass on, which Xen answers with -EPERM. */
+        return -EPERM;
+    default:
+        return -ENOSYS;
+    }
 }

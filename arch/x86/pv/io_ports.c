@@ -38,6 +38,11 @@ static bool ports_permitted(const struct domain *d, unsigned int first, unsigned
     return true;
 }
 
+bool pv_io_ports_permitted(const struct domain *d, unsigned int first, unsigned int last)
+{
+    return ports_permitted(d, first, last);
+}
+
 /* May the access go to the hardware as it is? */
 static bool direct_access_ok(const struct domain *d, unsigned int port, unsigned int bytes)
 {

@@ -14,6 +14,7 @@
 #include <asm/e820.h>
 #include <asm/layout.h>
 #include <asm/cpu.h>
+#include <hv/rangeset.h>
 
 #define MSI_WINDOW_FIRST 0xfee00UL /* 0xfee00000-0xfeefffff */
 #define MSI_WINDOW_LAST  0xfeeffUL
@@ -45,9 +46,37 @@ static bool read_only_to_guests(uint64_t mfn)
     return false;
 }
 
+/*
+ * May d map all of [first, last] as I/O memory?  The control domain: as
+ * Xen's dom0 iomem capabilities (everything below the physical address
+ * width but the local APIC, the MSI window, AMD's HyperTransport window and
+ * unusable E820 ranges above 1 MiB); any other domain: what
+ * iomem_permission gave it.
+ */
+bool pv_iomem_range_permitted(const struct domain *d, uint64_t first, uint64_t last)
+{
+    if (!d->privileged)
+        return rangeset_contains(&d->arch.iomem_allowed, first, last);
+    if (last >= (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)))
+        return false;
+    uint64_t lapic = acpi_info.madt.lapic_address >> PAGE_SHIFT;
+    if (acpi_info.madt.lapic_address && lapic >= first && lapic <= last)
+        return false;
+    if (first <= MSI_WINDOW_LAST && last >= MSI_WINDOW_FIRST)
+        return false;
+    if (hypertransport_cpu() && first <= HYPERTRANSPORT_LAST && last >= HYPERTRANSPORT_FIRST)
+        return false;
+    return !arch_mfn_range_has_unusable(first, last);
+}
+
 enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn)
 {
-    if (!d->privileged || mfn >= (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)))
+    if (!d->privileged) {
+        if (!rangeset_contains(&d->arch.iomem_allowed, mfn, mfn))
+            return IOMEM_DENIED;
+        return read_only_to_guests(mfn) ? IOMEM_READ_ONLY : IOMEM_READ_WRITE;
+    }
+    if (mfn >= (1ULL << (cpu_phys_addr_bits - PAGE_SHIFT)))
         return IOMEM_DENIED;
     uint64_t lapic = acpi_info.madt.lapic_address;
     if ((lapic && mfn == lapic >> PAGE_SHIFT) ||

@@ -10,6 +10,7 @@
 #include <xen-abi.h>
 #include <asm/regs.h>
 #include <asm/layout.h>
+#include <hv/rangeset.h>
 
 struct arch_vcpu {
     /* Its registers while it does not run (also where it starts: the
@@ -59,6 +60,8 @@ struct arch_domain {
     unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
     /* I/O ports the domain may access (1 bit per port). */
     uint8_t ioport_allowed[65536 / 8];
+    /* I/O memory frames a domU may map (iomem_permission); dom0's are fixed. */
+    struct rangeset iomem_allowed;
     uint8_t cmos_index; /* the last byte written to port 0x70 */
     uint32_t pci_cf8;   /* the last dword written to port 0xcf8 */
 };

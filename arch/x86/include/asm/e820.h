@@ -41,12 +41,15 @@ const char *e820_type_name(uint32_t type);
  * first MiB stays dom0's whatever the map says.
  */
 bool e820_mfn_unusable_above_1m(const struct e820map *m, uint64_t mfn);
+/* ... any frame of [first, last]. */
+bool e820_range_unusable_above_1m(const struct e820map *m, uint64_t first, uint64_t last);
 
 #ifndef HOST_TEST
 /* Is machine frame mfn RAM, by the sanitized map hv booted with? */
 bool arch_mfn_is_ram(uint64_t mfn);
 /* e820_mfn_unusable_above_1m() of the map hv booted with. */
 bool arch_mfn_is_unusable(uint64_t mfn);
+bool arch_mfn_range_has_unusable(uint64_t first, uint64_t last);
 /* The CPU's physical address width (CPUID 0x80000008), 36 if unknown. */
 extern unsigned int cpu_phys_addr_bits;
 #endif

@@ -66,6 +66,9 @@ enum pv_emulation pv_emulate_string_io(struct cpu_regs *regs, const struct pv_st
 /* arch/x86/pv/iomem.c: may d map I/O memory frame mfn, and how? */
 enum iomem_access { IOMEM_DENIED, IOMEM_READ_ONLY, IOMEM_READ_WRITE };
 enum iomem_access pv_iomem_access(const struct domain *d, uint64_t mfn);
+bool pv_iomem_range_permitted(const struct domain *d, uint64_t first, uint64_t last);
+/* Has d every port of [first, last] (arch/x86/pv/io_ports.c)? */
+bool pv_io_ports_permitted(const struct domain *d, unsigned int first, unsigned int last);
 /* arch/x86/pv/io_ports.c: an in/out that passed its privilege checks. */
 uint32_t pv_io_read(struct domain *d, unsigned int port, unsigned int bytes);
 void pv_io_write(struct domain *d, unsigned int port, unsigned int bytes, uint32_t data);
