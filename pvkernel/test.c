@@ -55,13 +55,36 @@ bool test_init_mm_and_events(void)
     return rc == 0;
 }
 
-void test_debug_key_answered(void)
+/* Prints "harness <request>" and waits for the runner's one-byte answer (-1 if unreadable). */
+static int harness_request(const char *request, long *n_out)
 {
-    printk("harness debug-key\n");
+    printk("harness %s\n", request);
     char c = 0;
     long n;
     while ((n = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, 1, (unsigned long)&c)) == 0)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    *n_out = n;
+    return n == 1 ? c : -1;
+}
+
+void test_debug_key_answered(void)
+{
+    long n;
+    int c = harness_request("debug-key", &n);
     test_check("hypervisor.debug_key_answered", "read=1 byte=k", "read=%ld byte=%c", n,
-               n == 1 ? c : '?');
+               c >= 0 ? c : '?');
+}
+
+void test_heap_mark(const char *name)
+{
+    long n;
+    int c = harness_request("heap-mark", &n);
+    test_check(name, "read=1 byte=k", "read=%ld byte=%c", n, c >= 0 ? c : '?');
+}
+
+void test_heap_check(const char *name)
+{
+    long n;
+    int c = harness_request("heap-check", &n);
+    test_check(name, "read=1 byte=k", "read=%ld byte=%c", n, c >= 0 ? c : '?');
 }

@@ -35,6 +35,11 @@ RESULT_LINE = re.compile(r"^test (\S+) (pass|fail) (.*?)\s*$", re.M)
 DONE_LINE = r"^tests done: (\d+) passed, (\d+) failed"
 SEND_LINE = r"^harness send ([0-9a-f]+)\s*$"
 DEBUG_KEY_LINE = r"^harness debug-key\s*$"
+HEAP_LINE = r"^harness (heap-mark|heap-check)\s*$"
+MEMORY_KEY_ANSWER = {
+    "hv": r"^\(hv\) Heap: (\d+) bytes in (\d+) allocations, (\d+) pages held",
+    "xen": r"^\(XEN\)\s+Dom heap: \d+kB free",
+}
 # Ctrl-A three times switches serial input between the hypervisor and dom0.
 SWITCH_INPUT = b"\x01\x01\x01"
 # What each hypervisor prints for the 'd' debug key and for the switches.
@@ -101,16 +106,19 @@ def run_kernel(t, target, name, **qemu):
         modules.append((module, ""))
     if extra == "initrd":
         modules.append((initrd_sample(), ""))
+    heap = {}
     machine = dict(MACHINE)
     machine.update(KERNEL_MACHINE.get(kernel, {}))
     machine.update(qemu)
     options = DOM0_OPTIONS + (" " + KERNEL_OPTIONS[kernel] if kernel in KERNEL_OPTIONS else "")
     vm = t.boot(target, cmdline=CONSOLE + " " + options, modules=modules, label=target, **machine)
     while True:
-        m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s|(%s)" % (DONE_LINE, SEND_LINE, DEBUG_KEY_LINE))
+        m = vm.expect(r"%s|^\(hv\) (Could not set up DOM0 guest OS.*)|%s|(%s)|%s" % (DONE_LINE, SEND_LINE, DEBUG_KEY_LINE, HEAP_LINE))
         if m.group(3):
             raise CaseFailure("%s refused the kernel: %s" % (target, m.group(3)))
-        if m.group(5):
+        if m.group(6):
+            heap_counters(vm, target, m.group(6), heap)
+        elif m.group(5):
             press_debug_key(vm, target)
         elif m.group(4) is not None:
             # The kernel asks for serial input (tests/conformance/console_input.c).
@@ -125,6 +133,23 @@ def run_kernel(t, target, name, **qemu):
             raise CaseFailure("%s printed case %s twice" % (target, m.group(1)))
         results[m.group(1)] = (m.group(2), m.group(3))
     return results, value
+
+
+def heap_counters(vm, target, request, heap):
+    """test_heap_mark/test_heap_check: hv's heap counters from the 'm' key,
+    kept at the mark and compared at the check (Xen's 'm' is only pressed)."""
+    vm.send(SWITCH_INPUT)
+    vm.expect(INPUT_TO[target])
+    vm.send(b"m")
+    m = vm.expect(MEMORY_KEY_ANSWER[target])
+    counters = m.groups() if target == "hv" else ()
+    vm.send(SWITCH_INPUT)
+    vm.expect(INPUT_TO_DOM0)
+    if request == "heap-mark":
+        heap["mark"] = counters
+    elif counters != heap.get("mark"):
+        raise CaseFailure("hv's heap counters (bytes, allocations, pages) went from %s to %s" % (heap.get("mark"), counters))
+    vm.send(b"k")
 
 
 def press_debug_key(vm, target):

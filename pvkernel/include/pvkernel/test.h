@@ -34,6 +34,17 @@ bool test_init_mm_and_events(void);
  */
 void test_debug_key_answered(void);
 
+/*
+ * The hypervisor's own heap, through the runner: on "harness heap-mark" it
+ * presses the 'm' debug key and keeps hv's heap counters (bytes in use,
+ * allocations, pages held); on "harness heap-check" it presses 'm' again
+ * and fails the run unless they are what was kept (Xen has no such
+ * counters: its 'm' is only pressed).  Either way it types "k", which this
+ * reads (a case named `name`).
+ */
+void test_heap_mark(const char *name);
+void test_heap_check(const char *name);
+
 /* Prints the closing line; returns 0 if every case passed, else 1. */
 int test_summary(void);
 
