@@ -557,6 +557,74 @@ static void pingpong(void)
     evtchn_close(exc);
 }
 
+static const char *port_status(domid_t dom, evtchn_port_t port)
+{
+    static char text[64];
+    struct evtchn_status st = {.dom = dom, .port = port};
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_status, &st);
+    if (rc)
+        snprintf(text, sizeof(text), "rc %ld", rc);
+    else if (st.status == EVTCHNSTAT_unbound)
+        snprintf(text, sizeof(text), "unbound for %s", st.u.unbound.dom == 0 ? "dom0" : "domU");
+    else if (st.status == EVTCHNSTAT_interdomain)
+        snprintf(text, sizeof(text), "interdomain to %s vcpu %u",
+                 st.u.interdomain.dom == 0 ? "dom0" : "domU", st.vcpu);
+    else
+        snprintf(text, sizeof(text), "status %u", st.status);
+    return text;
+}
+
+/* Event channels between dom0 and a (paused) domU, driven by dom0 on both ends. */
+static void evtchn_between_domains(void)
+{
+    struct domu_built d;
+    if (build(&d, "evtchn")) {
+        test_check_rc("evtchn.build", -1, 0);
+        return;
+    }
+    domid_t u = d.domid;
+    /* A port of the domU's for dom0, made by dom0 (the builder's way). */
+    struct evtchn_alloc_unbound a = {.dom = u, .remote_dom = 0};
+    test_check_rc("evtchn.alloc_for_domu", HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &a),
+                  0);
+    test_check("evtchn.domu_port_unbound", "unbound for dom0", "%s", port_status(u, a.port));
+    struct evtchn_alloc_unbound other = {.dom = u, .remote_dom = u};
+    test_check_rc("evtchn.alloc_for_itself",
+                  HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &other), 0);
+    evtchn_port_t mine = 0;
+    test_check_rc("evtchn.bind_not_for_me", evtchn_bind_interdomain(u, other.port, &mine),
+                  -XEN_EINVAL);
+    test_check_rc("evtchn.bind", evtchn_bind_interdomain(u, a.port, &mine), 0);
+    test_check("evtchn.domu_port_bound", "interdomain to dom0 vcpu 0", "%s",
+               port_status(u, a.port));
+    test_check("evtchn.my_port_bound", "interdomain to domU vcpu 0", "%s",
+               port_status(DOMID_SELF, mine));
+    test_check_rc("evtchn.bind_again", evtchn_bind_interdomain(u, a.port, &mine), -XEN_EINVAL);
+    struct evtchn_bind_vcpu bv = {.port = mine, .vcpu = 0};
+    test_check_rc("evtchn.bind_vcpu_0", HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &bv), 0);
+    bv.vcpu = 1;
+    test_check_rc("evtchn.bind_vcpu_missing", HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &bv),
+                  -XEN_ENOENT);
+    test_check_rc("evtchn.send", evtchn_send(mine), 0);
+    /* Closing dom0's end leaves the domU's port unbound, for dom0 again. */
+    test_check_rc("evtchn.close_mine", evtchn_close(mine), 0);
+    test_check("evtchn.domu_after_close", "unbound for dom0", "%s", port_status(u, a.port));
+    test_check_rc("evtchn.rebind", evtchn_bind_interdomain(u, a.port, &mine), 0);
+    /* Resetting the domU closes all its ports: dom0's end is left unbound for it. */
+    struct evtchn_reset r = {.dom = u};
+    test_check_rc("evtchn.reset_domu", HYPERVISOR_event_channel_op(EVTCHNOP_reset, &r), 0);
+    test_check("evtchn.domu_after_reset", "status 0", "%s", port_status(u, a.port));
+    test_check("evtchn.domu_other_after_reset", "status 0", "%s", port_status(u, other.port));
+    test_check("evtchn.mine_after_reset", "unbound for domU", "%s", port_status(DOMID_SELF, mine));
+    test_check_rc("evtchn.send_after_reset", evtchn_send(mine), 0);
+    evtchn_close(mine);
+    r.dom = 0x7000;
+    test_check_rc("evtchn.reset_unknown", HYPERVISOR_event_channel_op(EVTCHNOP_reset, &r),
+                  -XEN_ESRCH);
+    destroy(u);
+    domain_gone(u);
+}
+
 int kernel_main(void)
 {
     if (!test_init_mm_and_events())
@@ -575,5 +643,6 @@ int kernel_main(void)
         destroy_while_mapped(d.domid, gt);
     }
     pingpong();
+    evtchn_between_domains();
     return test_summary();
 }
