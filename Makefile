@@ -88,6 +88,7 @@ $(eval $(call pv_kernel,conformance/vcpus,tests/conformance/vcpus.c))
 BUILDER_SOURCES := dom0-tools/builder/domu_build.c lib/elf/elf_image.c lib/elf/xen_notes.c
 $(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
 $(eval $(call pv_kernel,conformance/grants,tests/conformance/grants.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
+$(eval $(call pv_kernel,conformance/domu-vcpus,tests/conformance/domu_vcpus.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
 $(eval $(call pv_kernel,conformance/sched,tests/conformance/sched.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
 $(eval $(call pv_kernel,bench/hypervisors,tests/bench/hypervisors.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
 $(eval $(call pv_kernel,conformance/domu-guest,tests/conformance/domu_guest.c,$(TOOLS_GUEST_CFLAGS)))

@@ -7,7 +7,10 @@
 #include "dom0_platform.h"
 #include <pvkernel/hypercall.h>
 #include <pvkernel/time.h>
+#include <pvkernel/console.h>
+#include <pvkernel/test.h>
 #include <stdio.h>
+#include <string.h>
 
 /* --- the builder's platform: hypercalls and foreign mappings from here --- */
 
@@ -131,4 +134,40 @@ long destroy(domid_t domid)
 {
     struct xen_domctl op = domctl_op(XEN_DOMCTL_destroydomain, domid);
     return domctl(&op);
+}
+
+/* --- a domU's console ---------------------------------------------------- */
+
+static void relay_line(struct console_relay *r)
+{
+    r->line[r->len] = '\0';
+    const char *failed = strstr(r->line, " passed, ");
+    if (strncmp(r->line, "test ", 5) == 0) {
+        printk("test guest.%s\n", r->line + 5);
+    } else if (strncmp(r->line, "tests done: ", 12) == 0 && failed) {
+        test_check("guest.finished", "0 failed", "%s", failed + 9);
+        r->done = true;
+    } else {
+        printk("domU: %s\n", r->line);
+    }
+    r->len = 0;
+}
+
+void console_relay_drain(struct console_relay *r, struct xencons_interface *ring)
+{
+    XENCONS_RING_IDX prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX cons = ring->out_cons;
+    /* The indices are the domU's to write: more than a ring's worth
+     * outstanding is a lie, and only the last ring's worth is read. */
+    if (prod - cons > sizeof(ring->out))
+        cons = prod - sizeof(ring->out);
+    while (cons != prod) {
+        char c = ring->out[MASK_XENCONS_IDX(cons, ring->out)];
+        cons++;
+        if (c == '\n' || r->len == sizeof(r->line) - 1)
+            relay_line(r);
+        else if (c != '\r')
+            r->line[r->len++] = c;
+    }
+    __atomic_store_n(&ring->out_cons, cons, __ATOMIC_RELEASE);
 }

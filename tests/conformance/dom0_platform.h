@@ -8,6 +8,7 @@
 #include <pvkernel/kernel.h>
 #include <pvkernel/mm.h>
 #include <builder/domu_build.h>
+#include <xen-abi.h>
 
 #define WAIT_NS       (10ULL * 1000000000ULL)
 #define PTE_MAP_FLAGS (PTE_P | PTE_RW | PTE_A | PTE_D)
@@ -30,4 +31,14 @@ bool domain_gone(domid_t domid);
 uint64_t free_pages(void);
 /* Polls until free memory is back at baseline: "yes" or "off by N pages". */
 const char *memory_returns_to(uint64_t baseline);
+
+/* A domU's console ring relayed here: its "test" lines become
+ * "guest.<name>" cases, its closing line the case guest.finished. */
+struct console_relay {
+    char line[256];
+    unsigned int len;
+    bool done; /* the closing line was seen */
+};
+/* Reads what the domU wrote since last time (its indices bounded). */
+void console_relay_drain(struct console_relay *r, struct xencons_interface *ring);
 #endif

@@ -29,48 +29,7 @@
 #define CYCLE_KB   4096
 
 static xen_pfn_t p2m[DOMU_PAGES];
-
-/* --- the domU's console ------------------------------------------------- */
-
-static char line[256];
-static unsigned int line_len;
-static bool guest_done;
-
-/* Relays one line of the domU's console: its cases renamed guest.<name>. */
-static void relay_line(void)
-{
-    line[line_len] = '\0';
-    const char *failed = strstr(line, " passed, ");
-    if (strncmp(line, "test ", 5) == 0) {
-        printk("test guest.%s\n", line + 5);
-    } else if (strncmp(line, "tests done: ", 12) == 0 && failed) {
-        test_check("guest.finished", "0 failed", "%s", failed + 9);
-        guest_done = true;
-    } else {
-        printk("domU: %s\n", line);
-    }
-    line_len = 0;
-}
-
-/* Reads what the domU wrote since last time. */
-static void drain_console(struct xencons_interface *ring)
-{
-    XENCONS_RING_IDX prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
-    XENCONS_RING_IDX cons = ring->out_cons;
-    /* The indices are the domU's to write: more than a ring's worth
-     * outstanding is a lie, and only the last ring's worth is read. */
-    if (prod - cons > sizeof(ring->out))
-        cons = prod - sizeof(ring->out);
-    while (cons != prod) {
-        char c = ring->out[MASK_XENCONS_IDX(cons, ring->out)];
-        cons++;
-        if (c == '\n' || line_len == sizeof(line) - 1)
-            relay_line();
-        else if (c != '\r')
-            line[line_len++] = c;
-    }
-    __atomic_store_n(&ring->out_cons, cons, __ATOMIC_RELEASE);
-}
+static struct console_relay relay;
 
 /* --- cases ---------------------------------------------------------------- */
 
@@ -150,7 +109,7 @@ static void inspect(const struct domu_built *d)
 
     /* hypercall_init: a frame not the domain's; its pinned L4. */
     op = domctl_op(XEN_DOMCTL_hypercall_init, d->domid);
-    op.u.hypercall_init.gmfn = virt_to_mfn(line);
+    op.u.hypercall_init.gmfn = virt_to_mfn(&relay);
     test_check_rc("domains.hypercall_init_not_its_frame", domctl(&op), -XEN_EINVAL);
     op = domctl_op(XEN_DOMCTL_hypercall_init, d->domid);
     op.u.hypercall_init.gmfn = l4;
@@ -168,7 +127,7 @@ static void inspect(const struct domu_built *d)
     test_result("domains.map_its_l4_writable", va == NULL, "%ld", map_rc);
     if (va)
         unmap_pages(va, 1);
-    xen_pfn_t mine = virt_to_mfn(line);
+    xen_pfn_t mine = virt_to_mfn(&relay);
     va = map_pages(d->domid, &mine, 1, &map_rc);
     test_result("domains.map_my_frame_as_its", va == NULL, "%ld", map_rc);
     va = map_pages(d->domid, &d->store_mfn, 1, &map_rc);
@@ -199,15 +158,15 @@ static void run_guest(const struct domu_built *d)
     uint64_t deadline = time_now() + WAIT_NS;
     struct xen_domctl_getdomaininfo info = {0};
     for (;;) {
-        drain_console(ring);
+        console_relay_drain(&relay, ring);
         if (domain_info(d->domid, &info) || (info.flags & XEN_DOMINF_shutdown))
             break;
         if (time_now() > deadline)
             break;
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
-    drain_console(ring);
-    test_check("domains.guest_reported", "yes", "%s", guest_done ? "yes" : "no");
+    console_relay_drain(&relay, ring);
+    test_check("domains.guest_reported", "yes", "%s", relay.done ? "yes" : "no");
     test_check("domains.guest_shutdown", "shutdown poweroff", "%s %s",
                info.flags & XEN_DOMINF_shutdown ? "shutdown" : "running",
                ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) ==

@@ -20,6 +20,7 @@
 #include <pvkernel/hypercall.h>
 #include <pvkernel/mm.h>
 #include <pvkernel/test.h>
+#include <pvkernel/time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,9 @@ static long run_command(struct secondary *s, unsigned int id)
         unsigned long seen = first;
         while (!spin_stop)
             seen = *spin_va;
+        /* Once more after the stop: the read before it may predate the
+         * flush (this vCPU can be preempted between the two). */
+        seen = *spin_va;
         return (long)seen;
     }
     case CMD_DOWN_SELF:
@@ -303,8 +307,16 @@ static void ipis(void)
     for (unsigned int i = 0; i < 100; i++)
         round_trips += command(1 + i % 3, CMD_PING) == (long)(1 + i % 3);
     test_check("vcpus.ipi.round_trips", "100", "%u", round_trips);
+    /* vCPU 2 answered and goes back to its poll; it may be preempted on
+     * the way (more vCPUs than CPUs), so give it a moment to get there. */
     struct vcpu_runstate_info rs;
-    vcpu_op(VCPUOP_get_runstate_info, 2, &rs);
+    uint64_t until = time_now() + 1000000000ULL;
+    do {
+        vcpu_op(VCPUOP_get_runstate_info, 2, &rs);
+        if (rs.state == RUNSTATE_blocked)
+            break;
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    } while (time_now() < until);
     test_check("vcpus.runstate.polling", "blocked", "%s", state_name(rs.state));
 }
 
