@@ -59,10 +59,10 @@ GUEST_CFLAGS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -Ipvkernel/include -Ilib
 # 4.17 interface plus domctl.h and sysctl.h, for kernels that build domains.
 TOOLS_GUEST_CFLAGS := -D__XEN_TOOLS__ -Ipvkernel/include -Ilib
 
-# $(call pv_kernel,NAME,SOURCES[,CFLAGS]): build/NAME, a PV kernel image on
-# pvkernel (guest flavour unless CFLAGS says otherwise).
+# $(call pv_kernel,NAME,SOURCES[,CFLAGS[,LIBS]]): build/NAME, a PV kernel image
+# on pvkernel (guest flavour unless CFLAGS says otherwise), linked with LIBS.
 define pv_kernel
-$$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkernel.lds.S,$(if $(3),$(3),$(GUEST_CFLAGS))))
+$$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkernel.lds.S,$(if $(3),$(3),$(GUEST_CFLAGS)),$(4)))
 PV_KERNELS += $(BUILD)/$(1)
 endef
 
@@ -85,12 +85,16 @@ $(eval $(call pv_kernel,conformance/threads,tests/conformance/threads.c))
 $(eval $(call pv_kernel,conformance/domctl,tests/conformance/domctl.c,$(TOOLS_GUEST_CFLAGS)))
 $(eval $(call pv_kernel,conformance/vcpus,tests/conformance/vcpus.c))
 # A dom0 building domUs with the builder of dom0-tools (toolstack ABI), and its test domU.
-BUILDER_SOURCES := dom0-tools/builder/domu_build.c lib/elf/elf_image.c lib/elf/xen_notes.c
-$(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
-$(eval $(call pv_kernel,conformance/grants,tests/conformance/grants.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
-$(eval $(call pv_kernel,conformance/domu-vcpus,tests/conformance/domu_vcpus.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
-$(eval $(call pv_kernel,conformance/sched,tests/conformance/sched.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
-$(eval $(call pv_kernel,bench/hypervisors,tests/bench/hypervisors.c tests/conformance/dom0_platform.c $(BUILDER_SOURCES),$(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include))
+BUILDER_SOURCES := dom0-tools/builder/domu_build.c dom0-tools/builder/gunzip.c lib/elf/elf_image.c lib/elf/xen_notes.c tests/conformance/dom0_platform.c
+BUILDER_CFLAGS := $(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include -I$(ZLIB_DIR)
+$(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+$(eval $(call pv_kernel,conformance/grants,tests/conformance/grants.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+$(eval $(call pv_kernel,conformance/domu-vcpus,tests/conformance/domu_vcpus.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+$(eval $(call pv_kernel,conformance/sched,tests/conformance/sched.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+$(eval $(call pv_kernel,bench/hypervisors,tests/bench/hypervisors.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+# zlib's headers come with its library (the builder unpacks gzip kernels).
+BUILDER_KERNELS := conformance/domains conformance/grants conformance/domu-vcpus conformance/sched bench/hypervisors
+$(foreach k,$(BUILDER_KERNELS),$(eval $($(k)_OBJS): | $(ZLIB_LIB)))
 $(eval $(call pv_kernel,conformance/domu-guest,tests/conformance/domu_guest.c,$(TOOLS_GUEST_CFLAGS)))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))

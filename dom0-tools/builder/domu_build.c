@@ -7,9 +7,10 @@
  * xenstore page, console page, page tables (L4 first), one stack page,
  * padding of at least 512 KiB to a 4 MiB boundary; the hypercall page if
  * the kernel asks; the L4 pinned on the domain's behalf; shared_info
- * cleared with every upcall masked; vCPU 0's context.
+ * cleared with every upcall masked; grant entries 0 and 1; vCPU 0's
+ * context.  A gzip-compressed kernel is unpacked first (gunzip.c).
  */
-#include <builder/domu_build.h>
+#include "builder_private.h"
 #include <elf/elf_image.h>
 #include <elf/xen_notes.h>
 #include <stdarg.h>
@@ -46,6 +47,7 @@ struct build {
     uint64_t ramdisk_pfn, p2m_pfn, start_info_pfn, store_pfn, console_pfn, pt_pfn, stack_pfn;
     uint64_t nr_pt[5]; /* page-table pages per level (1..4) */
     uint64_t nr_pt_total;
+    void *unpacked; /* a gzip-compressed kernel, unpacked (the platform's memory) */
     uint8_t page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 };
 
@@ -383,7 +385,17 @@ static int start_vcpu0(struct build *b)
 static int build(struct build *b, struct domu_built *out)
 {
     const char *why = NULL;
-    if (elf_image_open(&b->img, b->s->kernel, b->s->kernel_size, &why) ||
+    const void *kernel = b->s->kernel;
+    size_t kernel_size = b->s->kernel_size;
+    if (builder_is_gzip(kernel, kernel_size)) {
+        void *unpacked;
+        int rc = builder_gunzip(b->p, kernel, kernel_size, &unpacked, &kernel_size, &why);
+        if (rc)
+            return fail(b, rc, "the kernel is refused: %s", why);
+        b->unpacked = unpacked;
+        kernel = unpacked;
+    }
+    if (elf_image_open(&b->img, kernel, kernel_size, &why) ||
         xen_notes_parse(&b->img, &b->notes, &why))
         return fail(b, -XEN_EINVAL, "the kernel is refused: %s", why ? why : "?");
     if (b->s->max_vcpus == 0)
@@ -457,6 +469,8 @@ int domu_build(const struct builder_platform *p, const struct domu_spec *spec,
     if (why_len)
         why[0] = '\0';
     int rc = build(&b, out);
+    if (b.unpacked)
+        p->release(p->ctx, b.unpacked);
     if (rc && b.domid != DOMID_INVALID) {
         struct xen_domctl op = domctl_for(&b, XEN_DOMCTL_destroydomain);
         domctl(&b, &op);

@@ -65,8 +65,40 @@ static void platform_unmap(void *ctx, void *va, unsigned int n)
     unmap_pages(va, n);
 }
 
-const struct builder_platform platform = {
-    .hypercall = platform_hypercall, .map_foreign = platform_map, .unmap_foreign = platform_unmap};
+/*
+ * Memory for the builder to unpack gzip kernels: a bump arena that starts
+ * over once everything given out is released (the builder releases all of
+ * it before domu_build returns).
+ */
+#define ARENA_BYTES (4UL << 20)
+static uint8_t arena[ARENA_BYTES] __attribute__((aligned(16)));
+static size_t arena_used;
+static unsigned int arena_live;
+
+static void *platform_alloc(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    size_t need = (bytes + 15) & ~(size_t)15;
+    if (need < bytes || need > ARENA_BYTES - arena_used)
+        return NULL;
+    void *p = &arena[arena_used];
+    arena_used += need;
+    arena_live++;
+    return p;
+}
+
+static void platform_release(void *ctx, void *p)
+{
+    (void)ctx;
+    if (p && arena_live && --arena_live == 0)
+        arena_used = 0;
+}
+
+const struct builder_platform platform = {.hypercall = platform_hypercall,
+                                          .map_foreign = platform_map,
+                                          .unmap_foreign = platform_unmap,
+                                          .alloc = platform_alloc,
+                                          .release = platform_release};
 
 /* --- domctl and sysctl ------------------------------------------------- */
 

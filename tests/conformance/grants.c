@@ -625,11 +625,45 @@ static void evtchn_between_domains(void)
     domain_gone(u);
 }
 
+/* The domU's kernel comes gzip-compressed; damaged copies are refused. */
+static void damaged_kernels(void)
+{
+    static uint8_t copy[1 << 20];
+    size_t len = start_info->mod_len;
+    const uint8_t *gz = (const uint8_t *)start_info->mod_start;
+    test_check("grant.kernel_is_gzip", "yes", "%s",
+               len > 2 && gz[0] == 0x1f && gz[1] == 0x8b ? "yes" : "no");
+    if (len > sizeof(copy) || len < 64)
+        return;
+    struct domu_built d;
+    memcpy(copy, gz, len);
+    for (size_t i = len / 3; i < len / 3 + 64; i++)
+        copy[i] ^= 0x5a;
+    struct domu_spec spec = {.kernel = copy,
+                             .kernel_size = len,
+                             .memory_kb = DOMU_KB,
+                             .max_vcpus = 1,
+                             .p2m = p2m,
+                             .p2m_entries = DOMU_PAGES};
+    char why[160];
+    int rc = domu_build(&platform, &spec, &d, why, sizeof(why));
+    test_result("builder.damaged_gzip", rc != 0, "rc %d: %s", rc, why);
+    memcpy(copy, gz, len);
+    spec.kernel_size = len - 100;
+    rc = domu_build(&platform, &spec, &d, why, sizeof(why));
+    test_result("builder.truncated_gzip", rc != 0, "rc %d: %s", rc, why);
+    copy[len - 1] = 0x7f; /* the trailer claims 2 GiB */
+    spec.kernel_size = len;
+    rc = domu_build(&platform, &spec, &d, why, sizeof(why));
+    test_result("builder.huge_gzip_trailer", rc != 0, "rc %d: %s", rc, why);
+}
+
 int kernel_main(void)
 {
     if (!test_init_mm_and_events())
         return test_summary();
     own_table();
+    damaged_kernels();
     struct domu_built d;
     int rc = build(&d, "grants");
     test_check_rc("grant.build", rc, 0);

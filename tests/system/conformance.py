@@ -24,8 +24,9 @@ KERNEL_OPTIONS = {"domctl": "sched=credit gnttab=max-ver:1", "vcpus": "sched=cre
                   "grants": "sched=credit gnttab=max-ver:1", "sched": "sched=credit gnttab=max-ver:1",
                   "domu-vcpus": "sched=credit gnttab=max-ver:1"}
 # Kernels given another image as their initrd: the dom0 that builds domUs
-# gets the test domU's kernel.
-KERNEL_MODULES = {"domains": "domu-guest", "grants": "domu-guest", "sched": "domu-guest", "domu-vcpus": "vcpus"}
+# gets the test domU's kernel (gzip-compressed for grants: the builder
+# unpacks it).
+KERNEL_MODULES = {"domains": "domu-guest", "grants": "domu-guest.gz", "sched": "domu-guest", "domu-vcpus": "vcpus"}
 MACHINE = dict(smp=2, mem="256M")
 # Kernels that need another machine: conformance/sched measures the credit
 # scheduler's shares on one CPU (Xen's credits follow weights only where

@@ -25,10 +25,14 @@ struct builder_platform {
      * consecutive addresses; NULL if it cannot. */
     void *(*map_foreign)(void *ctx, domid_t domid, const xen_pfn_t *mfns, unsigned int n);
     void (*unmap_foreign)(void *ctx, void *va, unsigned int n);
+    /* Memory for unpacking a gzip-compressed kernel (optional: without
+     * them such a kernel is refused); release gets what alloc gave. */
+    void *(*alloc)(void *ctx, size_t bytes);
+    void (*release)(void *ctx, void *p);
 };
 
 struct domu_spec {
-    const void *kernel; /* an uncompressed ELF image */
+    const void *kernel; /* an ELF image, or one compressed with gzip */
     size_t kernel_size;
     const void *ramdisk; /* may be NULL */
     size_t ramdisk_size;
