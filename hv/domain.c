@@ -48,7 +48,9 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
         xfree(d);
         return NULL;
     }
+    static uint64_t domains_created;
     d->id = id;
+    d->unique_id = ++domains_created; /* under the domctl lock, or at boot */
     d->privileged = privileged;
     /* shared_info is hv's page, shared: the domain may map it (hv keeps a reference). */
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
@@ -75,7 +77,7 @@ struct domain *domain_create(domid_t_hv id, bool privileged, unsigned int max_vc
     if (!d->vcpus || evtchn_init_domain(d, EVTCHN_PORTS - 1) || grant_table_init(d)) {
         evtchn_free_domain(d);
         xfree(d->vcpus);
-        free_hv_pages(d->shared_info, 1);
+        domain_free_shared_info(d); /* its frame no longer names the domain */
         timers_release(1);
         xfree(d);
         return NULL;

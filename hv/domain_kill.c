@@ -51,10 +51,14 @@ int domain_kill(struct domain *d)
     /* Its mappings of others' grants first: their pins go now, the
      * references of host mappings with the page tables holding them. */
     grant_table_release_mappings(d);
+    /* Its vCPUs are off every CPU: after one flush, nothing can cache its
+     * frames but mappings that hold references (and keep them alive). */
+    pv_frees_preflushed(true);
     for (unsigned int i = 0; i < d->max_vcpus; i++)
         if (d->vcpus[i])
             arch_vcpu_relinquish(d->vcpus[i]);
     arch_domain_relinquish_memory(d);
+    pv_frees_preflushed(false);
     /* hv's own reference on shared_info; a mapping elsewhere keeps it. */
     struct page_info *shared = &frame_table[__pa(d->shared_info) >> PAGE_SHIFT];
     if ((--shared->count_info & PGC_count_mask) == 0)

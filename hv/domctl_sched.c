@@ -13,6 +13,7 @@
 #include <hv/sched.h>
 #include <hv/sched_credit.h>
 #include <hv/smp.h>
+#include <hv/mm.h>
 #include <asm/guest_access.h>
 #include <xen-abi.h>
 #include <string.h>
@@ -62,10 +63,15 @@ static int bitmap_to_guest(uint64_t mask, const struct xenctl_bitmap *b)
     uint64_t to = (uint64_t)b->bitmap.p;
     if (n && copy_to_guest(to, bytes, n))
         return -EFAULT;
-    static const uint8_t zero;
-    for (uint32_t i = n; i < guest_bytes; i++)
-        if (copy_to_guest(to + i, &zero, 1))
+    /* The rest of the caller's map is zeroed (up to 512 MiB for a lying
+     * nr_bits, as on Xen), a page at a time. */
+    static const uint8_t zero[PAGE_SIZE];
+    for (uint32_t i = n; i < guest_bytes;) {
+        uint32_t chunk = guest_bytes - i < PAGE_SIZE ? guest_bytes - i : PAGE_SIZE;
+        if (copy_to_guest(to + i, zero, chunk))
             return -EFAULT;
+        i += chunk;
+    }
     return 0;
 }
 

@@ -39,7 +39,7 @@ static void release_side(struct copy_side *s)
         pv_put_page(s->mfn);
     if (s->pinned) {
         struct grant_table *rgt = s->d->grant_table;
-        grant_active(rgt, s->ref)->pin -= s->readonly ? PIN_HOST_READ : PIN_HOST_WRITE;
+        grant_unpin(grant_active(rgt, s->ref), s->readonly ? PIN_HOST_READ : PIN_HOST_WRITE);
         grant_reduce_status(rgt, s->ref, !s->readonly);
     }
     s->have_type = s->have_page = s->pinned = false;
@@ -135,6 +135,8 @@ long grant_copy(uint64_t uop, unsigned int count)
         int16_t status = copy_one(&op, ld);
         if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &status, sizeof(status)))
             return -EFAULT;
+        if (grant_should_continue(uop, i + 1, count, sizeof(op)))
+            return -ERESTART;
     }
     return 0;
 }

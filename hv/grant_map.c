@@ -174,6 +174,7 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     struct grant_mapping *m = maptrack_entry(ld->grant_table, handle);
     m->ref = op->ref;
     m->domid = rd->id;
+    m->granter_uid = rd->unique_id;
     m->flags = (uint16_t)(op->flags & GNTMAP_KEPT);
     op->handle = handle;
     op->dev_bus_addr = act->mfn << PAGE_SHIFT;
@@ -204,6 +205,8 @@ long grant_map_refs(uint64_t uop, unsigned int count)
         op.status = map_one(v, &op);
         if (copy_to_guest(at, &op, sizeof(op)))
             return -EFAULT;
+        if (grant_should_continue(uop, i + 1, count, sizeof(op)))
+            return -ERESTART;
     }
     return 0;
 }
@@ -235,8 +238,9 @@ static int16_t unmap_one(struct vcpu *v, const struct unmap_request *rq, struct 
     if (!m->flags)
         return GNTST_bad_handle;
     struct domain *rd = grant_domain_by_id(m->domid, false);
-    if (!rd) {
-        /* Only a mapping the guest removed itself can outlive its granter. */
+    if (!rd || rd->unique_id != m->granter_uid) {
+        /* Only a mapping the guest removed itself can outlive its granter
+         * (and the id may name another domain by now). */
         domain_crash(ld, "unmap of a grant whose domain is gone");
         return GNTST_general_error;
     }
@@ -279,12 +283,12 @@ static void unmap_complete(const struct unmap_done *u)
     if (u->done & GNTMAP_device_map) {
         refs.pages++;
         refs.types += !ro;
-        act->pin -= ro ? PIN_DEVICE_READ : PIN_DEVICE_WRITE;
+        grant_unpin(act, ro ? PIN_DEVICE_READ : PIN_DEVICE_WRITE);
     }
     if (u->done & GNTMAP_host_map) {
         refs.pages++;
         refs.types += !ro;
-        act->pin -= ro ? PIN_HOST_READ : PIN_HOST_WRITE;
+        grant_unpin(act, ro ? PIN_HOST_READ : PIN_HOST_WRITE);
     }
     drop_refs(act->mfn, &refs);
     grant_reduce_status(rgt, u->ref, !ro);
@@ -317,6 +321,13 @@ static long unmap_array(uint64_t uop, unsigned int count, bool replace)
     unsigned int pending = 0;
     long rc = 0;
     for (unsigned int i = 0; i < count; i++) {
+        /* Batches of 32: each one's flush comes before its frames go. */
+        if (i && i % UNMAP_BATCH == 0) {
+            complete_batch(v->domain, batch, pending);
+            pending = 0;
+            if (grant_should_continue(uop, i, count, size))
+                return -ERESTART;
+        }
         uint64_t at = uop + i * size;
         struct unmap_request rq = {0};
         if (replace) {
@@ -343,10 +354,6 @@ static long unmap_array(uint64_t uop, unsigned int count, bool replace)
             rc = -EFAULT;
             break;
         }
-        if (pending == UNMAP_BATCH) {
-            complete_batch(v->domain, batch, pending);
-            pending = 0;
-        }
     }
     complete_batch(v->domain, batch, pending);
     return rc;
@@ -372,19 +379,20 @@ void grant_table_release_mappings(struct domain *ld)
         if (!m->flags)
             continue;
         struct domain *rd = grant_domain_by_id(m->domid, false);
-        if (rd && m->ref < grant_nr_entries(rd->grant_table)) {
+        /* A granter gone (its id perhaps another domain's now): nothing to give back. */
+        if (rd && rd->unique_id == m->granter_uid && m->ref < grant_nr_entries(rd->grant_table)) {
             struct grant_table *rgt = rd->grant_table;
             struct active_grant *act = grant_active(rgt, m->ref);
             bool ro = m->flags & GNTMAP_readonly;
             if (m->flags & GNTMAP_device_map) {
                 struct frame_refs refs = {.pages = 1, .types = !ro};
                 drop_refs(act->mfn, &refs);
-                act->pin -= ro ? PIN_DEVICE_READ : PIN_DEVICE_WRITE;
+                grant_unpin(act, ro ? PIN_DEVICE_READ : PIN_DEVICE_WRITE);
             }
             /* A host mapping's references are its page-table entry's,
              * dropped when the mapper's page tables are released. */
             if (m->flags & GNTMAP_host_map)
-                act->pin -= ro ? PIN_HOST_READ : PIN_HOST_WRITE;
+                grant_unpin(act, ro ? PIN_HOST_READ : PIN_HOST_WRITE);
             grant_reduce_status(rgt, m->ref, !ro);
         }
         m->flags = 0;

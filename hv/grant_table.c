@@ -340,6 +340,8 @@ static long swap_grant_refs(uint64_t uop, unsigned int count)
         if (copy_to_guest(at + offsetof(struct gnttab_swap_grant_ref, status), &op.status,
                           sizeof(op.status)))
             return -EFAULT;
+        if (grant_should_continue(uop, i + 1, count, sizeof(op)))
+            return -ERESTART;
     }
     return 0;
 }

@@ -10,10 +10,11 @@
 #define HV_GRANT_TABLE_PRIVATE_H
 #include <hv/grant_table.h>
 #include <hv/domain.h>
+#include <hv/hypercall.h>
 #include <xen-abi.h>
 
 #define GRANT_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
-#define MAPTRACK_PER_FRAME      256 /* Xen's 16-byte grant_mapping entries */
+#define MAPTRACK_PER_FRAME      256 /* Xen's 16 bytes each: 256 handles to a frame */
 #define MAPTRACK_TAIL           UINT32_MAX
 
 /* Pin counts of an active entry, 8 bits each, as Xen's GNTPIN_*. */
@@ -31,9 +32,10 @@ struct active_grant {
 
 /* One mapping of another domain's grant; a free one links the free list. */
 struct grant_mapping {
-    uint32_t ref;   /* the grant; when free, the next free handle */
-    uint16_t flags; /* GNTMAP_* still held; 0 when free */
-    uint16_t domid; /* the granter */
+    uint32_t ref;         /* the grant; when free, the next free handle */
+    uint16_t flags;       /* GNTMAP_* still held; 0 when free */
+    uint16_t domid;       /* the granter */
+    uint64_t granter_uid; /* ... and which domain of that id (ids are reused) */
 };
 
 struct grant_table {
@@ -60,6 +62,32 @@ static inline grant_entry_v1_t *grant_shared_entry(struct grant_table *gt, uint3
 {
     grant_entry_v1_t *frame = gt->shared[ref / GRANT_ENTRIES_PER_FRAME];
     return frame ? &frame[ref % GRANT_ENTRIES_PER_FRAME] : NULL;
+}
+
+/* Takes one `kind` (PIN_*) off an active entry; false, changing nothing, if it has none. */
+static inline bool grant_unpin(struct active_grant *act, uint32_t kind)
+{
+    if (!((act->pin / kind) & 0xff))
+        return false;
+    act->pin -= kind;
+    return true;
+}
+
+/*
+ * After `done` of `count` elements of `size` bytes at uop: true (with the
+ * continuation's arguments set) if the call should stop here and be
+ * issued again for the rest — every GRANT_OPS_PER_CALL elements, so that
+ * no guest holds a CPU and the page lock for long (Xen checks for pending
+ * work every 32 or so).
+ */
+#define GRANT_OPS_PER_CALL 256
+static inline bool grant_should_continue(uint64_t uop, unsigned int done, unsigned int count,
+                                         size_t size)
+{
+    if (done >= count || done % GRANT_OPS_PER_CALL || !hypercall_may_continue())
+        return false;
+    hypercall_continue_with(uop + (uint64_t)done * size, count - done);
+    return true;
 }
 
 /* The domain a grant op names (DOMID_SELF only where `self_ok`); NULL if none. */

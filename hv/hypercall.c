@@ -3,6 +3,8 @@
  * handler takes the arguments it needs; the table adapts them.
  */
 #include <hv/hypercall.h>
+#include <hv/smp.h>
+#include <asm/layout.h>
 #include <hv/errno.h>
 #include <hv/domain.h>
 #include <hv/event.h>
@@ -11,8 +13,50 @@
 #include <asm/pv.h>
 #include <xen-abi.h>
 
+/* Per CPU: inside a multicall; a continuation's new arguments. */
+static struct {
+    unsigned int multicall_depth;
+    bool continued;
+    uint64_t a2, a3;
+} continuation[NR_CPUS];
+
+bool hypercall_may_continue(void)
+{
+    return !continuation[smp_processor_id()].multicall_depth;
+}
+
+void hypercall_continue_with(uint64_t a2, uint64_t a3)
+{
+    unsigned int cpu = smp_processor_id();
+    continuation[cpu].continued = true;
+    continuation[cpu].a2 = a2;
+    continuation[cpu].a3 = a3;
+}
+
+bool hypercall_take_continuation(uint64_t *a2, uint64_t *a3)
+{
+    unsigned int cpu = smp_processor_id();
+    if (!continuation[cpu].continued)
+        return false;
+    continuation[cpu].continued = false;
+    *a2 = continuation[cpu].a2;
+    *a3 = continuation[cpu].a3;
+    return true;
+}
+
+void hypercall_multicall_enter(void)
+{
+    continuation[smp_processor_id()].multicall_depth++;
+}
+
+void hypercall_multicall_leave(void)
+{
+    continuation[smp_processor_id()].multicall_depth--;
+}
+
 long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+    continuation[smp_processor_id()].continued = false;
     switch (nr) {
     case __HYPERVISOR_console_io:
         return do_console_io(a1, a2, a3);

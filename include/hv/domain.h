@@ -54,7 +54,8 @@ struct vcpu {
 
 struct domain {
     domid_t_hv id;
-    bool privileged; /* dom0: SIF_PRIVILEGED */
+    uint64_t unique_id; /* never reused, unlike ids (grant mappings name their granter by both) */
+    bool privileged;    /* dom0: SIF_PRIVILEGED */
     enum domain_state state;
     bool is_dying; /* destroydomain: its resources are going (hv/domain_kill.c) */
     unsigned int shutdown_reason;

@@ -97,10 +97,18 @@ void pv_destroy_ldt(struct vcpu *v)
     (void)v;
 }
 
+/* Flushes asked for before each frame was last freed (every CPU's TLB must be clean). */
+static unsigned int flushes_at_free[NR_FRAMES];
+static uint64_t flush_mask_at_free[NR_FRAMES];
+static unsigned int mask_flushes;
+static uint64_t last_flush_mask;
+
 void domain_free_page(uint64_t mfn)
 {
     assert_true(mfn < NR_FRAMES);
     freed[mfn]++;
+    flushes_at_free[mfn] = mask_flushes;
+    flush_mask_at_free[mfn] = last_flush_mask;
 }
 
 int pv_validate_descriptor_page(uint64_t mfn)
@@ -139,9 +147,7 @@ void invlpg(const void *va)
     (void)va;
 }
 
-/* The flushes asked of the (fake) machine's CPUs. */
-static unsigned int mask_flushes;
-static uint64_t last_flush_mask;
+/* The flushes asked of the (fake) machine's CPUs: mask_flushes, last_flush_mask above. */
 
 void flush_tlb_mask(uint64_t cpus)
 {
@@ -152,6 +158,11 @@ void flush_tlb_mask(uint64_t cpus)
 unsigned int smp_processor_id(void)
 {
     return 0;
+}
+
+uint64_t sched_online_cpus(void)
+{
+    return 0xf;
 }
 
 void arch_wait_relax(void)
@@ -672,9 +683,14 @@ static void given_back_frame_freed_with_last_reference(void **state)
     frame_table[20].count_info--;
     assert_int_equal(update(10, 0, 0, MMU_NORMAL_PT_UPDATE), 0);
     assert_int_equal(freed[20], 0);
+    unsigned int flushes_before = mask_flushes;
     assert_int_equal(unpin(10), 0);
     assert_int_equal(freed[20], 1);
     assert_int_equal(general_count(20), 0);
+    /* The entry that held the last reference may still be cached somewhere:
+     * every CPU was flushed before the frame went back. */
+    assert_true(flushes_at_free[20] > flushes_before);
+    assert_int_equal(flush_mask_at_free[20], sched_online_cpus());
 }
 
 static void base_pointers_hold_their_tables(void **state)

@@ -28,6 +28,7 @@
 #include <asm/e820.h>
 #include <hv/domain.h>
 #include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <string.h>
 
 #define PADDR_MASK         0x000ffffffffff000ULL
@@ -112,12 +113,28 @@ static bool get_page(uint64_t mfn, const struct domain *d)
     return true;
 }
 
+/* Set while the CPUs were flushed for a whole batch of frees (domain teardown). */
+static bool frees_preflushed;
+
+void pv_frees_preflushed(bool on)
+{
+    if (on)
+        flush_tlb_mask(sched_online_cpus());
+    frees_preflushed = on;
+}
+
 static void put_page(uint64_t mfn)
 {
     struct page_info *pg = &frame_table[mfn];
     /* A frame given back by decrease_reservation goes when its last mapping does. */
-    if ((--pg->count_info & PGC_count_mask) == 0 && !(pg->count_info & PGC_allocated))
+    if ((--pg->count_info & PGC_count_mask) == 0 && !(pg->count_info & PGC_allocated)) {
+        /* The entry that held the last reference may have been cleared with
+         * no flush (update_va_mapping without one, mmu_update, a grant PTE
+         * zapped): no CPU may keep it cached once the frame is reused. */
+        if (!frees_preflushed)
+            flush_tlb_mask(sched_online_cpus());
         domain_free_page(mfn);
+    }
 }
 
 static int validate_table(uint64_t mfn, unsigned int level, struct domain *d);

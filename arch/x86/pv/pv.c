@@ -148,6 +148,12 @@ void pv_syscall(struct cpu_regs *regs)
         if (rc == -ERESTART) {
             regs->rip -= 2; /* the syscall instruction */
             rc = (long)nr;
+            /* A batch cut short: the arguments now describe what is left. */
+            uint64_t a2, a3;
+            if (hypercall_take_continuation(&a2, &a3)) {
+                regs->rsi = a2;
+                regs->rdx = a3;
+            }
         }
         regs->rax = (uint64_t)rc;
     }

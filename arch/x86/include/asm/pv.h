@@ -170,6 +170,10 @@ bool pv_get_page(uint64_t mfn, const struct domain *d);
 void pv_put_page(uint64_t mfn);
 int pv_get_page_type(uint64_t mfn, uint64_t type, struct domain *d);
 void pv_put_page_type(uint64_t mfn);
+/* Flushes every CPU once and lets the frees that follow skip their own
+ * flush (a dying domain's frames, mapped by nothing that may be loaded),
+ * until called with false.  With the page lock held. */
+void pv_frees_preflushed(bool on);
 /* arch/x86/pv/descriptors.c */
 long do_set_gdt(uint64_t frame_list, uint64_t entries);
 /* set_gdt for v with frames already read (a context's gdt_frames). */
