@@ -36,20 +36,7 @@ static void report(const char *name, uint64_t ns, unsigned long ops)
 
 static int build(struct domu_built *d, const char *cmdline, unsigned long kb)
 {
-    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
-                             .kernel_size = start_info->mod_len,
-                             .cmdline = cmdline,
-                             .memory_kb = kb,
-                             .max_vcpus = 1,
-                             .console_domid = 0,
-                             .store_domid = 0,
-                             .p2m = p2m,
-                             .p2m_entries = BIG_PAGES};
-    char why[160];
-    int rc = domu_build(&platform, &spec, d, why, sizeof(why));
-    if (rc)
-        printk("builder: %s\n", why);
-    return rc;
+    return build_from_module(d, cmdline, kb, 1, p2m, BIG_PAGES);
 }
 
 static void null_hypercall(void)

@@ -203,3 +203,26 @@ void console_relay_drain(struct console_relay *r, struct xencons_interface *ring
     }
     __atomic_store_n(&ring->out_cons, cons, __ATOMIC_RELEASE);
 }
+
+int build_from_module(struct domu_built *d, const char *cmdline, unsigned long kb,
+                      unsigned int vcpus, xen_pfn_t *p2m, size_t entries)
+{
+    if (!start_info->mod_len) {
+        printk("builder: no domU kernel (this kernel's initrd)\n");
+        return -XEN_EINVAL;
+    }
+    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
+                             .kernel_size = start_info->mod_len,
+                             .cmdline = cmdline,
+                             .memory_kb = kb,
+                             .max_vcpus = vcpus,
+                             .console_domid = 0,
+                             .store_domid = 0,
+                             .p2m = p2m,
+                             .p2m_entries = entries};
+    char why[160];
+    int rc = domu_build(&platform, &spec, d, why, sizeof(why));
+    if (rc)
+        printk("builder: %s\n", why);
+    return rc;
+}

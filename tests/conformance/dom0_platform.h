@@ -32,6 +32,11 @@ uint64_t free_pages(void);
 /* Polls until free memory is back at baseline: "yes" or "off by N pages". */
 const char *memory_returns_to(uint64_t baseline);
 
+/* A paused domU of kb KiB and `vcpus` vCPUs built from this kernel's initrd
+ * (console and store for dom0); 0, or -errno with the builder's reason printed. */
+int build_from_module(struct domu_built *d, const char *cmdline, unsigned long kb,
+                      unsigned int vcpus, xen_pfn_t *p2m, size_t entries);
+
 /* A domU's console ring relayed here: its "test" lines become
  * "guest.<name>" cases, its closing line the case guest.finished. */
 struct console_relay {

@@ -41,22 +41,7 @@ static const void *domu_image(size_t *size)
 
 static int build_sized(struct domu_built *out, const char *cmdline, unsigned long kb)
 {
-    size_t size;
-    const void *kernel = domu_image(&size);
-    struct domu_spec spec = {.kernel = kernel,
-                             .kernel_size = size,
-                             .cmdline = cmdline,
-                             .memory_kb = kb,
-                             .max_vcpus = 1,
-                             .console_domid = 0,
-                             .store_domid = 0,
-                             .p2m = p2m,
-                             .p2m_entries = DOMU_PAGES};
-    char why[160];
-    int rc = domu_build(&platform, &spec, out, why, sizeof(why));
-    if (rc)
-        printk("builder: %s\n", why);
-    return rc;
+    return build_from_module(out, cmdline, kb, 1, p2m, DOMU_PAGES);
 }
 
 static int build(struct domu_built *out, const char *cmdline)

@@ -27,23 +27,11 @@ int kernel_main(void)
 {
     if (!test_init_mm_and_events() || !start_info->mod_len)
         return test_summary();
-    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
-                             .kernel_size = start_info->mod_len,
-                             .cmdline = "vcpus as a domU",
-                             .memory_kb = DOMU_KB,
-                             .max_vcpus = VCPUS,
-                             .console_domid = 0,
-                             .store_domid = 0,
-                             .p2m = p2m,
-                             .p2m_entries = DOMU_PAGES};
     struct domu_built d;
-    char why[160];
-    int rc = domu_build(&platform, &spec, &d, why, sizeof(why));
+    int rc = build_from_module(&d, "vcpus as a domU", DOMU_KB, VCPUS, p2m, DOMU_PAGES);
     test_check_rc("domu_vcpus.build", rc, 0);
-    if (rc) {
-        printk("builder: %s\n", why);
+    if (rc)
         return test_summary();
-    }
     struct xen_domctl_getdomaininfo info;
     long r = domain_info(d.domid, &info);
     test_result("domu_vcpus.info", r == 0, "max_vcpu_id %u online %u", info.max_vcpu_id,

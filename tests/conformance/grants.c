@@ -473,20 +473,7 @@ static void destroy_while_mapped(domid_t domid, grant_entry_v1_t *gt)
 
 static int build(struct domu_built *d, const char *cmdline)
 {
-    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
-                             .kernel_size = start_info->mod_len,
-                             .cmdline = cmdline,
-                             .memory_kb = DOMU_KB,
-                             .max_vcpus = 1,
-                             .console_domid = 0,
-                             .store_domid = 0,
-                             .p2m = p2m,
-                             .p2m_entries = DOMU_PAGES};
-    char why[160];
-    int rc = start_info->mod_len ? domu_build(&platform, &spec, d, why, sizeof(why)) : -1;
-    if (rc)
-        printk("builder: %s\n", start_info->mod_len ? why : "no domU kernel");
-    return rc;
+    return build_from_module(d, cmdline, DOMU_KB, 1, p2m, DOMU_PAGES);
 }
 
 /* Waits for a new event on port (its count past *seen); false after WAIT_NS. */

@@ -63,20 +63,8 @@ static uint64_t cpu_time(domid_t domid)
 /* A domU on CPU 1 with the given credit parameters, paused; false if any step failed. */
 static bool start(struct spinner *s, const char *cmdline, uint16_t weight, uint16_t cap)
 {
-    struct domu_spec spec = {.kernel = (const void *)start_info->mod_start,
-                             .kernel_size = start_info->mod_len,
-                             .cmdline = cmdline,
-                             .memory_kb = DOMU_KB,
-                             .max_vcpus = 1,
-                             .console_domid = 0,
-                             .store_domid = 0,
-                             .p2m = p2m,
-                             .p2m_entries = DOMU_PAGES};
-    char why[160];
-    if (domu_build(&platform, &spec, &s->d, why, sizeof(why))) {
-        printk("builder: %s\n", why);
+    if (build_from_module(&s->d, cmdline, DOMU_KB, 1, p2m, DOMU_PAGES))
         return false;
-    }
     long rc;
     s->mb = map_pages(s->d.domid, &s->d.store_mfn, 1, &rc);
     return s->mb && pin(s->d.domid, 0x01) == 0 && set_credit(s->d.domid, weight, cap) == 0;
