@@ -19,6 +19,7 @@
 #include <pvkernel/time.h>
 #include "pingpong.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PINGPONG_WAIT_NS (10ULL * 1000000000ULL)
@@ -224,11 +225,11 @@ static void pingpong(void)
  * For make bench (tests/bench/hypervisors.c): answers every event from
  * dom0 on its port until it is destroyed, blocking in between.
  */
-static void echo(void)
+static void echo(domid_t remote)
 {
     volatile struct pingpong_mailbox *mb = (void *)((uintptr_t)start_info + PAGE_SIZE);
     evtchn_port_t port = 0;
-    if (evtchn_alloc_unbound(0, &port))
+    if (evtchn_alloc_unbound(remote, &port))
         return;
     events_unmask();
     mb->domu_port = port;
@@ -246,6 +247,52 @@ static void echo(void)
         seen = evtchn_count(port);
         evtchn_send(port);
     }
+}
+
+/* Waits (blocking) for one more event on port than *seen; false after the deadline. */
+static bool block_for_event(evtchn_port_t port, unsigned long *seen, uint64_t deadline)
+{
+    for (;;) {
+        events_mask();
+        if (evtchn_count(port) != *seen)
+            break;
+        if (time_now() >= deadline) {
+            events_unmask();
+            return false;
+        }
+        HYPERVISOR_set_timer_op(deadline);
+        HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+    }
+    events_unmask();
+    *seen = evtchn_count(port);
+    return true;
+}
+
+/*
+ * conformance/grants: the other domU's echo port, named by dom0 in the
+ * mailbox; 100 round trips straight between the two domUs.
+ */
+static void ping(void)
+{
+    volatile struct pingpong_mailbox *mb = (void *)((uintptr_t)start_info + PAGE_SIZE);
+    evtchn_port_t timer_port, port = 0;
+    evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port); /* wakes the blocks below */
+    uint64_t deadline = time_now() + PINGPONG_WAIT_NS;
+    while (!__atomic_load_n(&mb->peer_port, __ATOMIC_ACQUIRE) && time_now() < deadline)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    mb->ping_bind = (int32_t)evtchn_bind_interdomain((domid_t)mb->peer_domid, mb->peer_port, &port);
+    unsigned long seen = 0;
+    unsigned int rounds = 0;
+    for (; !mb->ping_bind && rounds < PINGPONG_ROUNDS; rounds++) {
+        evtchn_send(port);
+        if (!block_for_event(port, &seen, deadline))
+            break;
+    }
+    mb->ping_rounds = rounds;
+    struct evtchn_status st = {.dom = DOMID_SELF, .port = port};
+    HYPERVISOR_event_channel_op(EVTCHNOP_status, &st);
+    mb->ping_status = st.status;
+    __atomic_store_n(&mb->ping_done, 1, __ATOMIC_RELEASE);
 }
 
 /* conformance/sched: CPU-bound ("spin"), counting into its store page, or idle ("block"). */
@@ -270,9 +317,15 @@ int kernel_main(void)
         spin();
     if (strcmp(cmdline, "block") == 0)
         block_forever();
-    if (strcmp((const char *)start_info->cmd_line, "echo") == 0) {
+    if (strncmp(cmdline, "echo", 4) == 0) {
+        /* "echo" answers dom0, "echo <id>" another domU. */
         if (test_init_mm_and_events())
-            echo();
+            echo(cmdline[4] == ' ' ? (domid_t)strtol(cmdline + 5, NULL, 10) : 0);
+        return 0;
+    }
+    if (strcmp(cmdline, "ping") == 0) {
+        if (test_init_mm_and_events())
+            ping();
         return 0;
     }
     if (strcmp((const char *)start_info->cmd_line, "pingpong") == 0) {

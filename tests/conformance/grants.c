@@ -643,6 +643,63 @@ static void evtchn_between_domains(void)
     domain_gone(u);
 }
 
+/* Two domUs talk over an interdomain channel with no dom0 in between. */
+static void two_domus(void)
+{
+    struct domu_built a, b;
+    if (build(&b, "ping")) {
+        test_check_rc("domus.build", -1, 0);
+        return;
+    }
+    char cmdline[24];
+    snprintf(cmdline, sizeof(cmdline), "echo %u", b.domid);
+    if (build(&a, cmdline)) {
+        test_check_rc("domus.build", -1, 0);
+        destroy(b.domid);
+        return;
+    }
+    long rc;
+    volatile struct pingpong_mailbox *ma = map_pages(a.domid, &a.store_mfn, 1, &rc);
+    volatile struct pingpong_mailbox *mb = map_pages(b.domid, &b.store_mfn, 1, &rc);
+    struct xen_domctl op = domctl_op(XEN_DOMCTL_unpausedomain, a.domid);
+    domctl(&op);
+    uint64_t deadline = time_now() + WAIT_NS;
+    while (ma && ma->magic != PINGPONG_READY && time_now() < deadline)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    bool ready = ma && mb && ma->magic == PINGPONG_READY;
+    test_check("domus.echo_ready", "yes", "%s", ready ? "yes" : "no");
+    if (ready) {
+        evtchn_port_t port = ma->domu_port;
+        test_check("domus.echo_port", "unbound for domU", "%s", port_status(a.domid, port));
+        mb->peer_domid = a.domid;
+        __atomic_store_n(&mb->peer_port, port, __ATOMIC_RELEASE);
+        op = domctl_op(XEN_DOMCTL_unpausedomain, b.domid);
+        domctl(&op);
+        deadline = time_now() + WAIT_NS;
+        while (!mb->ping_done && time_now() < deadline)
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+        test_check("domus.ping", "bind 0, 100 rounds, status 2", "bind %d, %u rounds, status %u",
+                   mb->ping_bind, mb->ping_rounds, mb->ping_status);
+        test_check("domus.echo_port_bound", "interdomain to domU vcpu 0", "%s",
+                   port_status(a.domid, port));
+        /* The pinger goes: the echoing domU's port is left unbound. */
+        unmap_pages((void *)mb, 1);
+        mb = NULL;
+        destroy(b.domid);
+        domain_gone(b.domid);
+        test_check("domus.echo_port_after_peer", "unbound for domU", "%s",
+                   port_status(a.domid, port));
+    }
+    if (ma)
+        unmap_pages((void *)ma, 1);
+    if (mb)
+        unmap_pages((void *)mb, 1);
+    destroy(a.domid);
+    destroy(b.domid);
+    domain_gone(a.domid);
+    domain_gone(b.domid);
+}
+
 /* The domU's kernel comes gzip-compressed; damaged copies are refused. */
 static void damaged_kernels(void)
 {
@@ -696,5 +753,6 @@ int kernel_main(void)
     }
     pingpong();
     evtchn_between_domains();
+    two_domus();
     return test_summary();
 }

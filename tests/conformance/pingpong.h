@@ -24,6 +24,12 @@ struct pingpong_mailbox {
     uint32_t domu_rounds;     /* domU: rounds answered */
     int32_t domu_unmap;       /* domU: GNTST_* of its unmap, when done */
     uint32_t domu_seen_flags; /* domU: its entry's flags while dom0 maps it */
+    /* Two domUs ("echo <id>" and "ping"): dom0 tells the pinger its peer. */
+    uint32_t peer_domid, peer_port; /* dom0: set last, peer_port non-zero */
+    int32_t ping_bind;              /* the pinger: bind_interdomain's result */
+    uint32_t ping_rounds;           /* ... round trips answered */
+    uint32_t ping_status;           /* ... EVTCHNSTAT_* of its port, then */
+    uint32_t ping_done;             /* ... 1 when finished */
 };
 
 /* conformance/sched's CPU-bound domUs ("spin") count loop iterations here. */
