@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <asm/layout.h>
+#include <asm/flush.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
 
@@ -296,6 +297,13 @@ int domain_release_pages(struct domain *d, uint64_t mfn, unsigned int order)
         if ((pg->type_info & PGT_count_mask) && type >= PGT_l1 && type <= PGT_l4)
             return -EINVAL;
     }
+    /* A frame freed now may still be cached by a CPU: its last mapping
+     * may have been cleared without a flush. */
+    bool frees = false;
+    for (uint64_t i = 0; i < (1ULL << order); i++)
+        frees |= (frame_table[mfn + i].count_info & PGC_count_mask) == 1;
+    if (frees)
+        flush_tlb_mask(sched_online_cpus());
     for (uint64_t i = 0; i < (1ULL << order); i++) {
         struct page_info *pg = &frame_table[mfn + i];
         pg->count_info &= ~PGC_allocated;
