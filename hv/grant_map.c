@@ -274,8 +274,11 @@ static int16_t unmap_one(struct vcpu *v, const struct unmap_request *rq, struct 
 /* The second half, after the flush: pins and references go. */
 static void unmap_complete(const struct unmap_done *u)
 {
-    /* The granter cannot have gone: its frame is still referenced here. */
+    /* The granter cannot have gone (its frame is still referenced here, and
+     * the page lock has been held since unmap_one found it). */
     struct domain *rd = grant_domain_by_id(u->domid, false);
+    if (!rd)
+        return;
     bool ro = u->readonly;
     struct grant_table *rgt = rd->grant_table;
     struct active_grant *act = grant_active(rgt, u->ref);

@@ -203,6 +203,33 @@ static bool may_use_table_of(const struct domain *d)
     return d == self || self->privileged;
 }
 
+/* The table an op names, as Xen looks it up: GNTST_okay with *d set, or the status. */
+static int16_t table_owner(uint16_t dom, struct domain **d)
+{
+    *d = grant_domain_by_id(dom, true);
+    if (!*d)
+        return GNTST_bad_domain;
+    return may_use_table_of(*d) ? GNTST_okay : GNTST_permission_denied;
+}
+
+/* setup_table's work once d is known: grown to nr frames, their MFNs into list. */
+static int16_t give_frames(struct domain *d, uint32_t nr, uint64_t list)
+{
+    if (nr > (unsigned int)d->max_grant_frames)
+        return GNTST_general_error;
+    if (nr > d->grant_table->nr_frames && grant_table_grow(d, nr))
+        return GNTST_general_error;
+    int16_t status = GNTST_okay;
+    for (unsigned int i = 0; i < nr; i++) {
+        void *frame = d->grant_table->shared[i];
+        xen_pfn_t mfn = frame ? __pa(frame) >> PAGE_SHIFT : 0;
+        /* Xen carries on past a slot it cannot write. */
+        if (!frame || copy_to_guest(list + i * sizeof(mfn), &mfn, sizeof(mfn)))
+            status = GNTST_bad_virt_addr;
+    }
+    return status;
+}
+
 static long setup_table(uint64_t uop, unsigned int count)
 {
     if (count != 1)
@@ -213,24 +240,10 @@ static long setup_table(uint64_t uop, unsigned int count)
     uint64_t list = (uint64_t)op.frame_list.p;
     if (!guest_range_ok(list, (uint64_t)op.nr_frames * sizeof(xen_pfn_t)))
         return -EFAULT;
-    struct domain *d = grant_domain_by_id(op.dom, true);
-    if (!d)
-        op.status = GNTST_bad_domain;
-    else if (!may_use_table_of(d))
-        op.status = GNTST_permission_denied;
-    else if (op.nr_frames > (unsigned int)d->max_grant_frames)
-        op.status = GNTST_general_error;
-    else if (op.nr_frames > d->grant_table->nr_frames && grant_table_grow(d, op.nr_frames))
-        op.status = GNTST_general_error;
-    else {
-        op.status = GNTST_okay;
-        for (unsigned int i = 0; i < op.nr_frames; i++) {
-            void *frame = d->grant_table->shared[i];
-            xen_pfn_t mfn = frame ? __pa(frame) >> PAGE_SHIFT : 0;
-            if (!frame || copy_to_guest(list + i * sizeof(mfn), &mfn, sizeof(mfn)))
-                op.status = GNTST_bad_virt_addr;
-        }
-    }
+    struct domain *d;
+    op.status = table_owner(op.dom, &d);
+    if (op.status == GNTST_okay)
+        op.status = give_frames(d, op.nr_frames, list);
     return copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
                          sizeof(op.status))
                ? -EFAULT
@@ -244,12 +257,9 @@ static long query_size(uint64_t uop, unsigned int count)
     struct gnttab_query_size op;
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -EFAULT;
-    struct domain *d = grant_domain_by_id(op.dom, true);
-    if (!d)
-        op.status = GNTST_bad_domain;
-    else if (!may_use_table_of(d))
-        op.status = GNTST_permission_denied;
-    else {
+    struct domain *d;
+    op.status = table_owner(op.dom, &d);
+    if (op.status == GNTST_okay) {
         op.nr_frames = d->grant_table->nr_frames;
         op.max_nr_frames = (uint32_t)d->max_grant_frames;
         op.status = GNTST_okay;
@@ -300,13 +310,10 @@ static long get_status_frames(uint64_t uop, unsigned int count)
         return -EFAULT;
     if (!guest_range_ok((uint64_t)op.frame_list.p, (uint64_t)op.nr_frames * sizeof(uint64_t)))
         return -EFAULT;
-    struct domain *d = grant_domain_by_id(op.dom, true);
-    if (!d)
-        op.status = GNTST_bad_domain;
-    else if (!may_use_table_of(d))
-        op.status = GNTST_permission_denied;
-    else
-        op.status = op.nr_frames ? GNTST_general_error : GNTST_okay;
+    struct domain *d;
+    op.status = table_owner(op.dom, &d);
+    if (op.status == GNTST_okay && op.nr_frames)
+        op.status = GNTST_general_error;
     return copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
                          sizeof(op.status))
                ? -EFAULT

@@ -226,3 +226,17 @@ int build_from_module(struct domu_built *d, const char *cmdline, unsigned long k
         printk("builder: %s\n", why);
     return rc;
 }
+
+void console_relay_until_shutdown(struct console_relay *r, struct xencons_interface *ring,
+                                  domid_t domid, uint64_t ns, struct xen_domctl_getdomaininfo *info)
+{
+    uint64_t deadline = time_now() + ns;
+    info->flags = 0;
+    while (time_now() < deadline) {
+        console_relay_drain(r, ring);
+        if (domain_info(domid, info) || (info->flags & XEN_DOMINF_shutdown))
+            break;
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+    console_relay_drain(r, ring);
+}

@@ -46,4 +46,8 @@ struct console_relay {
 };
 /* Reads what the domU wrote since last time (its indices bounded). */
 void console_relay_drain(struct console_relay *r, struct xencons_interface *ring);
+/* Relays the ring until domid shuts down, is gone, or ns pass; its last getdomaininfo in *info. */
+void console_relay_until_shutdown(struct console_relay *r, struct xencons_interface *ring,
+                                  domid_t domid, uint64_t ns,
+                                  struct xen_domctl_getdomaininfo *info);
 #endif

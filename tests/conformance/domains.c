@@ -140,17 +140,8 @@ static void run_guest(const struct domu_built *d)
     test_check_rc("domains.unpause", domctl(&op), 0);
     if (!ring)
         return;
-    uint64_t deadline = time_now() + WAIT_NS;
-    struct xen_domctl_getdomaininfo info = {0};
-    for (;;) {
-        console_relay_drain(&relay, ring);
-        if (domain_info(d->domid, &info) || (info.flags & XEN_DOMINF_shutdown))
-            break;
-        if (time_now() > deadline)
-            break;
-        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    }
-    console_relay_drain(&relay, ring);
+    struct xen_domctl_getdomaininfo info;
+    console_relay_until_shutdown(&relay, ring, d->domid, WAIT_NS, &info);
     test_check("domains.guest_reported", "yes", "%s", relay.done ? "yes" : "no");
     test_check("domains.guest_shutdown", "shutdown poweroff", "%s %s",
                info.flags & XEN_DOMINF_shutdown ? "shutdown" : "running",

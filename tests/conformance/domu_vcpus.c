@@ -43,15 +43,7 @@ int kernel_main(void)
         return test_summary();
     struct xen_domctl op = domctl_op(XEN_DOMCTL_unpausedomain, d.domid);
     test_check_rc("domu_vcpus.unpause", domctl(&op), 0);
-    uint64_t deadline = time_now() + RUN_NS;
-    info.flags = 0;
-    while (time_now() < deadline) {
-        console_relay_drain(&relay, ring);
-        if (domain_info(d.domid, &info) || (info.flags & XEN_DOMINF_shutdown))
-            break;
-        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    }
-    console_relay_drain(&relay, ring);
+    console_relay_until_shutdown(&relay, ring, d.domid, RUN_NS, &info);
     test_check("domu_vcpus.reported", "yes", "%s", relay.done ? "yes" : "no");
     test_check("domu_vcpus.poweroff", "shutdown 0", "%s %u",
                info.flags & XEN_DOMINF_shutdown ? "shutdown" : "running",
