@@ -66,10 +66,10 @@ $$(eval $$(call freestanding_image,$(1),$(PVKERNEL_SOURCES) $(2),pvkernel/pvkern
 PV_KERNELS += $(BUILD)/$(1)
 endef
 
-$(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c))
-$(eval $(call pv_kernel,conformance/start-of-day-hypercall-page,tests/conformance/start_of_day.c tests/conformance/hypercall_page_note.S))
-$(eval $(call pv_kernel,conformance/start-of-day-mod-pfn,tests/conformance/start_of_day.c tests/conformance/mod_start_pfn_note.S))
-$(eval $(call pv_kernel,conformance/start-of-day-init-p2m,tests/conformance/start_of_day.c tests/conformance/init_p2m_note.S))
+$(eval $(call pv_kernel,conformance/start-of-day,tests/conformance/start_of_day.c tests/conformance/layout_probe.c))
+$(eval $(call pv_kernel,conformance/start-of-day-hypercall-page,tests/conformance/start_of_day.c tests/conformance/layout_probe.c tests/conformance/hypercall_page_note.S))
+$(eval $(call pv_kernel,conformance/start-of-day-mod-pfn,tests/conformance/start_of_day.c tests/conformance/layout_probe.c tests/conformance/mod_start_pfn_note.S))
+$(eval $(call pv_kernel,conformance/start-of-day-init-p2m,tests/conformance/start_of_day.c tests/conformance/layout_probe.c tests/conformance/init_p2m_note.S))
 $(eval $(call pv_kernel,conformance/hypercall-args,tests/conformance/hypercall_args.c))
 $(eval $(call pv_kernel,conformance/memory-op,tests/conformance/memory_op.c))
 $(eval $(call pv_kernel,conformance/priv-ops,tests/conformance/priv_ops.c tests/conformance/priv_ops_cases.S))
@@ -85,17 +85,19 @@ $(eval $(call pv_kernel,conformance/threads,tests/conformance/threads.c))
 $(eval $(call pv_kernel,conformance/domctl,tests/conformance/domctl.c,$(TOOLS_GUEST_CFLAGS)))
 $(eval $(call pv_kernel,conformance/vcpus,tests/conformance/vcpus.c))
 # A dom0 building domUs with the builder of dom0-tools (toolstack ABI), and its test domU.
-BUILDER_SOURCES := dom0-tools/builder/domu_build.c dom0-tools/builder/gunzip.c lib/elf/elf_image.c lib/elf/xen_notes.c tests/conformance/dom0_platform.c
+BUILDER_SOURCES := dom0-tools/builder/domu_build.c dom0-tools/builder/gunzip.c dom0-tools/builder/page_tables.c lib/elf/elf_image.c lib/elf/xen_notes.c tests/conformance/dom0_platform.c
 BUILDER_CFLAGS := $(TOOLS_GUEST_CFLAGS) -Idom0-tools/builder/include -I$(ZLIB_DIR)
 $(eval $(call pv_kernel,conformance/domains,tests/conformance/domains.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
 $(eval $(call pv_kernel,conformance/grants,tests/conformance/grants.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
 $(eval $(call pv_kernel,conformance/domu-vcpus,tests/conformance/domu_vcpus.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
 $(eval $(call pv_kernel,conformance/sched,tests/conformance/sched.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
+$(eval $(call pv_kernel,conformance/builder,tests/conformance/builder.c tests/conformance/layout_probe.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
 $(eval $(call pv_kernel,bench/hypervisors,tests/bench/hypervisors.c $(BUILDER_SOURCES),$(BUILDER_CFLAGS),$(ZLIB_LIB)))
 # zlib's headers come with its library (the builder unpacks gzip kernels).
-BUILDER_KERNELS := conformance/domains conformance/grants conformance/domu-vcpus conformance/sched bench/hypervisors
+BUILDER_KERNELS := conformance/domains conformance/grants conformance/domu-vcpus conformance/sched conformance/builder bench/hypervisors
 $(foreach k,$(BUILDER_KERNELS),$(eval $($(k)_OBJS): | $(ZLIB_LIB)))
 $(eval $(call pv_kernel,conformance/domu-guest,tests/conformance/domu_guest.c,$(TOOLS_GUEST_CFLAGS)))
+$(eval $(call pv_kernel,conformance/builder-guest,tests/conformance/builder_guest.c tests/conformance/layout_probe.c tests/conformance/init_p2m_note.S tests/conformance/mod_start_pfn_note.S))
 $(eval $(call pv_kernel,kernels/crash-ud2,tests/kernels/crash_ud2.c))
 $(eval $(call pv_kernel,kernels/hostile-iret,tests/kernels/hostile_iret.c))
 $(eval $(call pv_kernel,kernels/bad-hypercall-page,tests/kernels/crash_ud2.c tests/kernels/bad_hypercall_page_note.S))

@@ -214,10 +214,16 @@ void *mm_map_pfn(unsigned long pfn, uint64_t flags)
 long mm_init(void)
 {
     initial_pages = mm_initial_pages();
-    /* Pages before first_p2m_pfn may hold an unmapped initrd, and a P2M placed
-     * by INIT_P2M has the nr_p2m_frames after it: spare ones start after both. */
+    /* An unmapped initrd (named by pfn) and a P2M placed by INIT_P2M lie
+     * past the initial region: spare pages start after both. */
     unsigned long after_p2m = start_info->first_p2m_pfn + start_info->nr_p2m_frames;
     next_spare_pfn = after_p2m > initial_pages ? after_p2m : initial_pages;
+    if (start_info->flags & SIF_MOD_START_PFN) {
+        unsigned long after_initrd =
+            start_info->mod_start + ((start_info->mod_len + PAGE_SIZE - 1) >> PAGE_SHIFT);
+        if (after_initrd > next_spare_pfn)
+            next_spare_pfn = after_initrd;
+    }
 
     /* The start-of-day pieces end with the page tables and one stack page. */
     unsigned long used =

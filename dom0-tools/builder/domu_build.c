@@ -8,7 +8,11 @@
  * padding of at least 512 KiB to a 4 MiB boundary; the hypercall page if
  * the kernel asks; the L4 pinned on the domain's behalf; shared_info
  * cleared with every upcall masked; grant entries 0 and 1; vCPU 0's
- * context.  A gzip-compressed kernel is unpacked first (gunzip.c).
+ * context.  A kernel with the MOD_START_PFN note gets its ramdisk after
+ * the padding, unmapped, named by pfn; one whose INIT_P2M note asks for
+ * the P2M below its base gets it after that, mapped there by tables of its
+ * own (page_tables.c), as Linux asks.  A gzip-compressed kernel or ramdisk
+ * is unpacked first (gunzip.c).
  */
 #include "builder_private.h"
 #include <elf/elf_image.h>
@@ -18,19 +22,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE_SHIFT      12
-#define PAGE_SIZE       (1UL << PAGE_SHIFT)
-#define MAXMEM_SLACK_KB 1024 /* libxl's LIBXL_MAXMEM_CONSTANT */
-#define PADDING_PAGES   128  /* 512 KiB */
-#define POPULATE_BATCH  4096
-/* Page-table entry bits (x86), as libxc sets them: L1 0x23, upper levels 0x67. */
-#define PTE_PRESENT       0x001UL
-#define PTE_RW            0x002UL
-#define PTE_USER          0x004UL
-#define PTE_ACCESSED      0x020UL
-#define PTE_DIRTY         0x040UL
-#define L1_PROT           (PTE_PRESENT | PTE_RW | PTE_ACCESSED)
-#define LN_PROT           (PTE_PRESENT | PTE_RW | PTE_ACCESSED | PTE_DIRTY | PTE_USER)
+#define PAGE_SHIFT        12
+#define PAGE_SIZE         (1UL << PAGE_SHIFT)
+#define MAXMEM_SLACK_KB   1024 /* libxl's LIBXL_MAXMEM_CONSTANT */
+#define PADDING_PAGES     128  /* 512 KiB */
+#define POPULATE_BATCH    4096
 #define X86_EFLAGS_IF_BIT (1UL << 9)
 
 struct build {
@@ -43,11 +39,18 @@ struct build {
     struct xen_notes notes;
     uint64_t nr_pages;
     uint64_t virt_base, end; /* the initial mapping: [virt_base, end) */
+    /* The ramdisk's bytes (unpacked if it came gzip-compressed) and the
+     * pages given to it (libxc: the larger of its packed and unpacked size). */
+    const void *ramdisk;
+    size_t ramdisk_size;
+    uint64_t ramdisk_pages;
+    bool ramdisk_unmapped; /* after the padding, named by pfn (MOD_START_PFN) */
+    bool p2m_placed;       /* at the INIT_P2M address, outside the initial mapping */
     /* Where each piece starts, as a pfn (pfn = (va - virt_base) >> 12). */
     uint64_t ramdisk_pfn, p2m_pfn, start_info_pfn, store_pfn, console_pfn, pt_pfn, stack_pfn;
-    uint64_t nr_pt[5]; /* page-table pages per level (1..4) */
-    uint64_t nr_pt_total;
-    void *unpacked; /* a gzip-compressed kernel, unpacked (the platform's memory) */
+    uint64_t p2m_pages, p2m_frames; /* the P2M's pages; with its own tables if placed */
+    struct builder_tables tables;
+    void *unpacked, *unpacked_ramdisk; /* the platform's memory */
     uint8_t page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 };
 
@@ -126,57 +129,93 @@ static uint64_t pages_for(uint64_t bytes)
     return (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }
 
-/* A level-l page table covers 2^(12 + 9l) bytes. */
-static unsigned int cover_shift(unsigned int level)
+/* libxc's check as each piece is allocated: the domain's pages hold it. */
+static int fits(struct build *b, uint64_t next_pfn, const char *what)
 {
-    return PAGE_SHIFT + 9 * level;
+    if (next_pfn <= b->nr_pages)
+        return 0;
+    return fail(b, -XEN_ENOMEM, "%lu pages are too few: the %s ends at pfn %#lx",
+                (unsigned long)b->nr_pages, what, (unsigned long)next_pfn);
 }
 
-/* Page-table pages per level to map [virt_base, last] (libxc's count_pgtables). */
-static uint64_t count_tables(struct build *b, uint64_t last, uint64_t nr[5])
+/* The initial mapping, with its tables from `next` on, one stack page and
+ * the padding; `next` moves past them. */
+static int plan_initial_mapping(struct build *b, uint64_t *next)
 {
-    uint64_t total = 1;
-    nr[4] = 1;
-    for (unsigned int l = 1; l <= 3; l++) {
-        nr[l] = (last >> cover_shift(l)) - (b->virt_base >> cover_shift(l)) + 1;
-        total += nr[l];
+    uint64_t extra = 1 + PADDING_PAGES, pages = extra, last;
+    struct builder_mapping m;
+    for (;;) {
+        last = (va_of(b, *next) + pages * PAGE_SIZE) | ((4UL << 20) - 1);
+        if (builder_mapping_plan(&b->tables, &m, b->virt_base, last, 0, *next))
+            return fail(b, -XEN_EINVAL, "the initial mapping overlaps another");
+        pages = m.nr_tables + extra;
+        if (va_of(b, *next) + pages * PAGE_SIZE <= last + 1)
+            break;
     }
-    return total;
+    builder_mapping_add(&b->tables, &m);
+    b->pt_pfn = *next;
+    b->stack_pfn = b->pt_pfn + m.nr_tables;
+    b->end = last + 1;
+    *next = (b->end - b->virt_base) >> PAGE_SHIFT;
+    if (*next > b->nr_pages)
+        return fail(b, -XEN_ENOMEM, "%lu pages are too few for the initial mapping (%lu)",
+                    (unsigned long)b->nr_pages, (unsigned long)*next);
+    return 0;
+}
+
+/* The P2M at the INIT_P2M address: its pages from `next` on, then the
+ * tables that map it. */
+static int plan_placed_p2m(struct build *b, uint64_t *next)
+{
+    uint64_t from = b->notes.init_p2m, to = from + (b->p2m_pages << PAGE_SHIFT) - 1;
+    struct builder_mapping m;
+    if (to < from || builder_mapping_plan(&b->tables, &m, from, to, *next, *next + b->p2m_pages))
+        return fail(b, -XEN_EINVAL,
+                    "the P2M at the INIT_P2M address %#lx overlaps the initial mapping",
+                    (unsigned long)from);
+    if (*next + b->p2m_pages > b->nr_pages)
+        return fits(b, *next + b->p2m_pages, "P2M");
+    builder_mapping_add(&b->tables, &m);
+    b->p2m_pfn = *next;
+    b->p2m_frames = b->p2m_pages + m.nr_tables;
+    *next += b->p2m_frames;
+    return fits(b, *next, "P2M's page tables");
 }
 
 static int compute_layout(struct build *b)
 {
     const struct xen_notes *n = &b->notes;
     b->virt_base = n->virt_base;
-    if (n->init_p2m != XEN_NOTES_UNSET)
-        return fail(b, -XEN_EOPNOTSUPP,
-                    "kernels placing their own P2M (INIT_P2M) are not built yet");
-    uint64_t alloc = (n->virt_kend + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    b->ramdisk_pfn = (alloc - b->virt_base) >> PAGE_SHIFT;
-    alloc += pages_for(b->s->ramdisk ? b->s->ramdisk_size : 0) << PAGE_SHIFT;
-    b->p2m_pfn = (alloc - b->virt_base) >> PAGE_SHIFT;
-    alloc += pages_for(b->nr_pages * sizeof(xen_pfn_t)) << PAGE_SHIFT;
-    b->start_info_pfn = (alloc - b->virt_base) >> PAGE_SHIFT;
-    b->store_pfn = b->start_info_pfn + 1;
-    b->console_pfn = b->start_info_pfn + 2;
-    alloc += 3 * PAGE_SIZE;
-    /* Tables for the mapping's whole extent, which they are part of. */
-    uint64_t extra = 1 + PADDING_PAGES, pages = extra, last;
-    for (;;) {
-        last = (alloc + pages * PAGE_SIZE) | ((4UL << 20) - 1);
-        pages = count_tables(b, last, b->nr_pt) + extra;
-        if (alloc + pages * PAGE_SIZE <= last + 1)
-            break;
+    /* libxc ignores an INIT_P2M address at or above the base, or unaligned. */
+    b->p2m_placed = n->init_p2m != XEN_NOTES_UNSET && n->init_p2m < b->virt_base &&
+                    !(n->init_p2m & (PAGE_SIZE - 1));
+    b->ramdisk_unmapped = b->ramdisk && n->mod_start_pfn;
+    b->p2m_pages = pages_for(b->nr_pages * sizeof(xen_pfn_t));
+    b->p2m_frames = b->p2m_pages;
+    uint64_t next = pages_for(n->virt_kend - b->virt_base);
+    int rc;
+    if (b->ramdisk && !b->ramdisk_unmapped) {
+        b->ramdisk_pfn = next;
+        next += b->ramdisk_pages;
     }
-    b->nr_pt_total = pages - extra;
-    b->pt_pfn = (alloc - b->virt_base) >> PAGE_SHIFT;
-    b->stack_pfn = b->pt_pfn + b->nr_pt_total;
-    b->end = last + 1;
-    if ((b->end - b->virt_base) >> PAGE_SHIFT > b->nr_pages)
-        return fail(b, -XEN_ENOMEM, "%lu pages are too few for the initial mapping (%lu)",
-                    (unsigned long)b->nr_pages,
-                    (unsigned long)((b->end - b->virt_base) >> PAGE_SHIFT));
-    return 0;
+    if (!b->p2m_placed) {
+        b->p2m_pfn = next;
+        next += b->p2m_pages;
+    }
+    b->start_info_pfn = next;
+    b->store_pfn = next + 1;
+    b->console_pfn = next + 2;
+    next += 3;
+    if ((rc = fits(b, next, "start_info, store and console pages")) ||
+        (rc = plan_initial_mapping(b, &next)))
+        return rc;
+    if (b->ramdisk_unmapped) {
+        b->ramdisk_pfn = next;
+        next += b->ramdisk_pages;
+        if ((rc = fits(b, next, "ramdisk")))
+            return rc;
+    }
+    return b->p2m_placed ? plan_placed_p2m(b, &next) : 0;
 }
 
 static int create_domain(struct build *b)
@@ -248,45 +287,17 @@ static int load_segment(void *ctx, uint64_t paddr, const void *src, uint64_t fil
     return rc;
 }
 
-/* The pfn of the k-th page table of level l (L4 first, then L3s, L2s, L1s). */
-static uint64_t table_pfn(const struct build *b, unsigned int level, uint64_t k)
-{
-    uint64_t pfn = b->pt_pfn;
-    for (unsigned int l = 4; l > level; l--)
-        pfn += b->nr_pt[l];
-    return pfn + k;
-}
-
 static int write_page_tables(struct build *b)
 {
-    const xen_pfn_t *p2m = b->s->p2m;
-    for (unsigned int l = 4; l >= 1; l--) {
-        for (uint64_t k = 0; k < b->nr_pt[l]; k++) {
-            uint64_t *t = (uint64_t *)b->page;
-            memset(t, 0, PAGE_SIZE);
-            uint64_t base = ((b->virt_base >> cover_shift(l)) + k) << cover_shift(l);
-            if (l == 1) {
-                for (unsigned int i = 0; i < 512; i++) {
-                    uint64_t va = base + ((uint64_t)i << PAGE_SHIFT);
-                    if (va < b->virt_base || va >= b->end)
-                        continue;
-                    uint64_t pfn = (va - b->virt_base) >> PAGE_SHIFT;
-                    bool table = pfn >= b->pt_pfn && pfn < b->pt_pfn + b->nr_pt_total;
-                    t[i] = (p2m[pfn] << PAGE_SHIFT) | (table ? L1_PROT & ~PTE_RW : L1_PROT);
-                }
-            } else {
-                for (uint64_t child = 0; child < b->nr_pt[l - 1]; child++) {
-                    uint64_t va = ((b->virt_base >> cover_shift(l - 1)) + child)
-                                  << cover_shift(l - 1);
-                    if ((va >> cover_shift(l)) != (base >> cover_shift(l)))
-                        continue;
-                    unsigned int i = (va >> cover_shift(l - 1)) & 511;
-                    t[i] = (p2m[table_pfn(b, l - 1, child)] << PAGE_SHIFT) | LN_PROT;
-                }
+    for (unsigned int m = 0; m < b->tables.nr_maps; m++) {
+        const struct builder_mapping *map = &b->tables.map[m];
+        for (unsigned int l = 4; l >= 1; l--) {
+            for (uint64_t k = 0; k < map->level[l].count; k++) {
+                builder_table_fill(&b->tables, map, l, k, b->s->p2m, (uint64_t *)b->page);
+                int rc = domain_write(b, map->level[l].pfn + k, 0, b->page, PAGE_SIZE);
+                if (rc)
+                    return rc;
             }
-            int rc = domain_write(b, table_pfn(b, l, k), 0, t, PAGE_SIZE);
-            if (rc)
-                return rc;
         }
     }
     return 0;
@@ -305,11 +316,19 @@ static int write_start_info(struct build *b, const struct domu_built *out)
     si->console.domU.mfn = out->console_mfn;
     si->console.domU.evtchn = out->console_port;
     si->pt_base = va_of(b, b->pt_pfn);
-    si->nr_pt_frames = b->nr_pt_total;
-    si->mfn_list = va_of(b, b->p2m_pfn);
-    if (b->s->ramdisk) {
-        si->mod_start = va_of(b, b->ramdisk_pfn);
-        si->mod_len = b->s->ramdisk_size;
+    si->nr_pt_frames = b->tables.map[0].nr_tables;
+    if (b->p2m_placed) {
+        si->mfn_list = b->notes.init_p2m;
+        si->first_p2m_pfn = b->p2m_pfn;
+        si->nr_p2m_frames = b->p2m_frames;
+    } else {
+        si->mfn_list = va_of(b, b->p2m_pfn);
+    }
+    /* libxc passes the ramdisk's whole pages as its length. */
+    if (b->ramdisk) {
+        si->flags |= b->ramdisk_unmapped ? SIF_MOD_START_PFN : 0;
+        si->mod_start = b->ramdisk_unmapped ? b->ramdisk_pfn : va_of(b, b->ramdisk_pfn);
+        si->mod_len = b->ramdisk_pages << PAGE_SHIFT;
     }
     if (b->s->cmdline)
         snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", b->s->cmdline);
@@ -382,6 +401,33 @@ static int start_vcpu0(struct build *b)
     return rc ? fail(b, (int)rc, "setvcpucontext for vCPU 0 failed") : 0;
 }
 
+/*
+ * The ramdisk as libxc loads a module: a gzip-compressed one is unpacked
+ * (and handed over as it came if it does not unpack), and it gets the
+ * pages of the larger of its two sizes.
+ */
+static void prepare_ramdisk(struct build *b)
+{
+    b->ramdisk = b->s->ramdisk_size ? b->s->ramdisk : NULL;
+    b->ramdisk_size = b->ramdisk ? b->s->ramdisk_size : 0;
+    if (!b->ramdisk)
+        return;
+    size_t pages_for_size = b->ramdisk_size;
+    if (builder_is_gzip(b->ramdisk, b->ramdisk_size)) {
+        const char *why = NULL;
+        void *unpacked;
+        size_t size;
+        if (builder_gunzip(b->p, b->ramdisk, b->ramdisk_size, &unpacked, &size, &why) == 0) {
+            b->unpacked_ramdisk = unpacked;
+            b->ramdisk = unpacked;
+            if (size > pages_for_size)
+                pages_for_size = size;
+            b->ramdisk_size = size;
+        }
+    }
+    b->ramdisk_pages = pages_for(pages_for_size);
+}
+
 static int build(struct build *b, struct domu_built *out)
 {
     const char *why = NULL;
@@ -400,6 +446,7 @@ static int build(struct build *b, struct domu_built *out)
         return fail(b, -XEN_EINVAL, "the kernel is refused: %s", why ? why : "?");
     if (b->s->max_vcpus == 0)
         return fail(b, -XEN_EINVAL, "a domain needs at least one vCPU");
+    prepare_ramdisk(b);
     b->nr_pages = b->s->memory_kb >> 2;
     if (b->nr_pages > b->s->p2m_entries)
         return fail(b, -XEN_EINVAL, "%lu pages do not fit the P2M buffer of %lu entries",
@@ -421,15 +468,17 @@ static int build(struct build *b, struct domu_built *out)
     out->shared_info_frame = info.u.getdomaininfo.shared_info_frame;
     out->store_mfn = b->s->p2m[b->store_pfn];
     out->console_mfn = b->s->p2m[b->console_pfn];
-    /* Every piece is zeroed, then filled. */
+    /* Every piece is zeroed, then filled (the padding is left as it came). */
     if ((rc = domain_write(b, (b->notes.virt_kstart - b->virt_base) >> PAGE_SHIFT, 0, NULL,
                            ((b->stack_pfn + 1) << PAGE_SHIFT) -
-                               (b->notes.virt_kstart - b->virt_base))))
+                               (b->notes.virt_kstart - b->virt_base))) ||
+        (b->ramdisk_unmapped &&
+         (rc = domain_write(b, b->ramdisk_pfn, 0, NULL, b->ramdisk_pages << PAGE_SHIFT))) ||
+        (b->p2m_placed && (rc = domain_write(b, b->p2m_pfn, 0, NULL, b->p2m_frames << PAGE_SHIFT))))
         return rc;
     if ((rc = elf_image_load(&b->img, load_segment, b)))
         return fail(b, rc, "loading the kernel's segments failed");
-    if (b->s->ramdisk &&
-        (rc = domain_write(b, b->ramdisk_pfn, 0, b->s->ramdisk, b->s->ramdisk_size)))
+    if (b->ramdisk && (rc = domain_write(b, b->ramdisk_pfn, 0, b->ramdisk, b->ramdisk_size)))
         return rc;
     if ((rc = domain_write(b, b->p2m_pfn, 0, b->s->p2m, b->nr_pages * sizeof(xen_pfn_t))) ||
         (rc = write_page_tables(b)) || (rc = write_start_info(b, out)))
@@ -471,6 +520,8 @@ int domu_build(const struct builder_platform *p, const struct domu_spec *spec,
     int rc = build(&b, out);
     if (b.unpacked)
         p->release(p->ctx, b.unpacked);
+    if (b.unpacked_ramdisk)
+        p->release(p->ctx, b.unpacked_ramdisk);
     if (rc && b.domid != DOMID_INVALID) {
         struct xen_domctl op = domctl_for(&b, XEN_DOMCTL_destroydomain);
         domctl(&b, &op);

@@ -1,5 +1,6 @@
 /*
- * Gzip-compressed kernels for the builder (libxc's xc_dom_try_gunzip):
+ * Gzip-compressed kernels and ramdisks for the builder (libxc's
+ * xc_dom_try_gunzip and its module loader):
  * zlib's inflate, built freestanding from Debian's source, into memory the
  * caller's platform gives.  The image is untrusted: the size its trailer
  * claims is bounded, and the stream must end exactly there.
@@ -8,7 +9,7 @@
 #include "builder_private.h"
 #include <zlib.h>
 
-/* Larger than any PV kernel; keeps a lying trailer from asking for too much. */
+/* Larger than any PV kernel or ramdisk here; keeps a lying trailer from asking for too much. */
 #define GUNZIP_MAX_OUTPUT (64UL << 20)
 
 bool builder_is_gzip(const void *src, size_t len)
@@ -36,7 +37,7 @@ int builder_gunzip(const struct builder_platform *p, const void *src, size_t len
 {
     *out = NULL;
     if (!p->alloc || !p->release) {
-        *why = "a gzip-compressed kernel, and no memory to unpack it";
+        *why = "gzip-compressed, and no memory to unpack it";
         return -XEN_EINVAL;
     }
     const uint8_t *tail = (const uint8_t *)src + len - 4;
@@ -48,7 +49,7 @@ int builder_gunzip(const struct builder_platform *p, const void *src, size_t len
     }
     uint8_t *buf = p->alloc(p->ctx, size);
     if (!buf) {
-        *why = "no memory for the unpacked kernel";
+        *why = "no memory to unpack it into";
         return -XEN_ENOMEM;
     }
     z_stream z = {.next_in = (Bytef *)src,

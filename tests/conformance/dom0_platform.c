@@ -174,10 +174,13 @@ static void relay_line(struct console_relay *r)
 {
     r->line[r->len] = '\0';
     const char *failed = strstr(r->line, " passed, ");
+    const char *dot = r->name ? "." : "", *name = r->name ? r->name : "";
     if (strncmp(r->line, "test ", 5) == 0) {
-        printk("test guest.%s\n", r->line + 5);
+        printk("test guest.%s%s%s\n", name, dot, r->line + 5);
     } else if (strncmp(r->line, "tests done: ", 12) == 0 && failed) {
-        test_check("guest.finished", "0 failed", "%s", failed + 9);
+        char finished[64];
+        snprintf(finished, sizeof(finished), "guest.%s%sfinished", name, dot);
+        test_check(finished, "0 failed", "%s", failed + 9);
         r->done = true;
     } else {
         printk("domU: %s\n", r->line);

@@ -38,11 +38,13 @@ int build_from_module(struct domu_built *d, const char *cmdline, unsigned long k
                       unsigned int vcpus, xen_pfn_t *p2m, size_t entries);
 
 /* A domU's console ring relayed here: its "test" lines become
- * "guest.<name>" cases, its closing line the case guest.finished. */
+ * "guest.<case>" cases, its closing line the case guest.finished (with
+ * the relay's name after "guest." when it has one). */
 struct console_relay {
     char line[256];
     unsigned int len;
-    bool done; /* the closing line was seen */
+    bool done;        /* the closing line was seen */
+    const char *name; /* if set, the cases are "guest.<name>.<case>" */
 };
 /* Reads what the domU wrote since last time (its indices bounded). */
 void console_relay_drain(struct console_relay *r, struct xencons_interface *ring);

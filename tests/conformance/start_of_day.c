@@ -10,22 +10,9 @@
 #include <pvkernel/test.h>
 #include <stdio.h>
 #include <string.h>
+#include "layout_probe.h"
 
 extern char __kernel_end[];
-
-static unsigned long pfn_of(unsigned long va)
-{
-    return (va - VIRT_BASE) >> 12;
-}
-
-/* A 64-bit FNV-1a hash: enough to tell that two loaders copied the same bytes. */
-static unsigned long fnv1a(const unsigned char *p, unsigned long len)
-{
-    unsigned long h = 0xcbf29ce484222325UL;
-    for (unsigned long i = 0; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3UL;
-    return h;
-}
 
 /* mm_init() once (it unmaps the free-VA window). */
 static long mm_ready(void)
@@ -34,45 +21,6 @@ static long mm_ready(void)
     if (rc == 1)
         rc = mm_init();
     return rc;
-}
-
-/* The same hash over an initrd the builder left unmapped (MOD_START_PFN), a page at a time. */
-static long fnv1a_of_pfns(unsigned long pfn, unsigned long len, unsigned long *hash)
-{
-    long rc = mm_ready();
-    unsigned long va = rc ? 0 : mm_alloc_va();
-    if (!va)
-        return rc ? rc : -XEN_ENOMEM;
-    unsigned long h = 0xcbf29ce484222325UL;
-    for (; len; pfn++) {
-        unsigned long n = len < PAGE_SIZE ? len : PAGE_SIZE;
-        if ((rc = mm_map(va, pfn_to_mfn(pfn), PTE_P)))
-            return rc;
-        for (unsigned long i = 0; i < n; i++)
-            h = (h ^ ((const unsigned char *)va)[i]) * 0x100000001b3UL;
-        len -= n;
-    }
-    *hash = h;
-    return mm_unmap(va);
-}
-
-/* An entry as its flags and the pfn it points at: "0x67@pfn 0x1234". */
-static const char *entry_text(char *buf, size_t size, uint64_t e)
-{
-    snprintf(buf, size, "%#lx@pfn %#lx", PTE_FLAGS(e) & ~PTE_NX,
-             mfn_to_pfn((e & PTE_ADDR_MASK) >> PAGE_SHIFT));
-    return buf;
-}
-
-/* Entry `index` of the page-table page mfn, read through a read-only mapping. */
-static uint64_t table_entry(unsigned long mfn, unsigned int index)
-{
-    unsigned long va = mm_alloc_va();
-    if (!va || mm_map(va, mfn, PTE_P))
-        return ~0UL;
-    uint64_t e = ((const uint64_t *)va)[index];
-    mm_unmap(va);
-    return e;
 }
 
 /*
@@ -168,7 +116,7 @@ int kernel_main(void)
         test_result("start_info.mod_len", si->mod_len > 0, "%lu", si->mod_len);
         if (si->mod_start > VIRT_BASE)
             test_result("initrd.fnv1a", true, "%#lx",
-                        fnv1a((const unsigned char *)si->mod_start, si->mod_len));
+                        fnv1a(FNV1A_START, (const unsigned char *)si->mod_start, si->mod_len));
     } else {
         /* Unmapped: mod_start is its first pfn, inside the domain's pages. */
         unsigned long pages = (si->mod_len + PAGE_SIZE - 1) / PAGE_SIZE, hash = 0;
@@ -177,13 +125,16 @@ int kernel_main(void)
                     si->mod_start);
         test_result("start_info.mod_len", si->mod_len > 0, "%lu", si->mod_len);
         if (si->mod_start < si->nr_pages && pages <= si->nr_pages - si->mod_start) {
-            long rc = fnv1a_of_pfns(si->mod_start, si->mod_len, &hash);
+            long rc = mm_ready();
+            if (!rc)
+                rc = fnv1a_of_pfns(si->mod_start, si->mod_len, &hash);
             test_result("initrd.fnv1a", rc == 0, rc ? "rc %ld" : "%#lx", rc ? rc : (long)hash);
         }
     }
     if (hypercall_page) {
         /* The whole page, then a call through it, against the direct hypercall. */
-        test_result("hypercall_page.fnv1a", true, "%#lx", fnv1a(hypercall_page, PAGE_SIZE));
+        test_result("hypercall_page.fnv1a", true, "%#lx",
+                    fnv1a(FNV1A_START, hypercall_page, PAGE_SIZE));
         long direct = HYPERVISOR_xen_version(XENVER_version, NULL);
         long through = xen_version_through_page();
         test_result("hypercall_page.xen_version", through == direct, "%#lx", through);

@@ -12,7 +12,7 @@ from _bzimage import bzimage
 from _hv import CONSOLE
 from harness import CaseFailure, case
 
-KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs", "threads", "domctl", "vcpus", "domains", "grants", "sched", "domu-vcpus"]
+KERNELS = ["start-of-day", "start-of-day-hypercall-page", "start-of-day-init-p2m", "hypercall-args", "traps", "memory-op", "priv-ops", "mmu", "events-time", "cpu-state", "user-mode", "descriptors", "console-input", "control-regs", "threads", "domctl", "vcpus", "domains", "grants", "sched", "domu-vcpus", "builder"]
 # Kernels whose hv-side cases report XFAIL with the reason instead of running
 # and comparing (the Xen case still runs and must pass).
 HV_XFAIL = {}  # kernel name -> reason, for a kernel hv does not yet match Xen on
@@ -22,11 +22,12 @@ DOM0_OPTIONS = "noreboot loglvl=all guest_loglvl=all dom0_mem=64M dom0_max_vcpus
 KERNEL_OPTIONS = {"domctl": "sched=credit gnttab=max-ver:1", "vcpus": "sched=credit dom0_max_vcpus=4",
                   "domains": "sched=credit gnttab=max-ver:1",
                   "grants": "sched=credit gnttab=max-ver:1", "sched": "sched=credit gnttab=max-ver:1",
-                  "domu-vcpus": "sched=credit gnttab=max-ver:1"}
+                  "domu-vcpus": "sched=credit gnttab=max-ver:1", "builder": "sched=credit gnttab=max-ver:1"}
 # Kernels given another image as their initrd: the dom0 that builds domUs
 # gets the test domU's kernel (gzip-compressed for grants: the builder
-# unpacks it).
-KERNEL_MODULES = {"domains": "domu-guest", "grants": "domu-guest.gz", "sched": "domu-guest", "domu-vcpus": "vcpus"}
+# unpacks it; and for builder, which also uses it as a ramdisk).
+KERNEL_MODULES = {"domains": "domu-guest", "grants": "domu-guest.gz", "sched": "domu-guest", "domu-vcpus": "vcpus",
+                  "builder": "builder-guest.gz"}
 MACHINE = dict(smp=2, mem="256M")
 # Kernels that need another machine: conformance/sched measures the credit
 # scheduler's shares on one CPU (Xen's credits follow weights only where

@@ -60,6 +60,7 @@ $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c arch/x86/acpi_tables.c)
 $(eval $(call unit_test,test_elf_image,tests/unit/test_elf_image.c tests/unit/elf_builder.c lib/elf/elf_image.c,-Ilib))
 $(eval $(call unit_test,test_xen_notes,tests/unit/test_xen_notes.c tests/unit/elf_builder.c lib/elf/elf_image.c lib/elf/xen_notes.c,-Ilib -DUNIT_START_OF_DAY='"$(BUILD)/conformance/start-of-day"'))
 $(eval $(call unit_test,test_bzimage,tests/unit/test_bzimage.c lib/elf/bzimage.c,-Ilib))
+$(eval $(call unit_test,test_builder_tables,tests/unit/test_builder_tables.c dom0-tools/builder/page_tables.c,-D__XEN_TOOLS__ -Idom0-tools/builder -Idom0-tools/builder/include))
 # Page-type transitions: arch/x86/pv/mm.c over a fake machine of test memory.
 $(eval $(call unit_test,test_page_types,tests/unit/test_page_types.c arch/x86/pv/mm.c arch/x86/pv/relinquish.c,-D__XEN_TOOLS__ -include tests/unit/pv_mm_host.h))
 

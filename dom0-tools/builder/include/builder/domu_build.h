@@ -9,6 +9,7 @@
  */
 #ifndef BUILDER_DOMU_BUILD_H
 #define BUILDER_DOMU_BUILD_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xen-abi.h>
@@ -60,4 +61,12 @@ struct domu_built {
  */
 int domu_build(const struct builder_platform *p, const struct domu_spec *spec,
                struct domu_built *out, char *why, size_t why_len);
+
+/* Whether an image is gzip-compressed; the builder unpacks such kernels
+ * and ramdisks (gunzip.c). */
+bool builder_is_gzip(const void *src, size_t len);
+/* Unpacks a gzip image into memory from p->alloc (released with
+ * p->release): 0, or -errno with a reason in *why. */
+int builder_gunzip(const struct builder_platform *p, const void *src, size_t len, void **out,
+                   size_t *out_len, const char **why);
 #endif
