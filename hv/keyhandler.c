@@ -3,6 +3,7 @@
 #include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/sched.h>
+#include <hv/softirq.h>
 #include <hv/event.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
@@ -43,11 +44,13 @@ static void key_domains(void)
     }
 }
 
-/* 'd': each CPU's hardware state, then what it runs and has queued. */
+/* 'd': each CPU's hardware state, what it runs and has queued, and how
+ * late its softirqs have been served. */
 static void key_cpus(void)
 {
     arch_dump_cpus();
     sched_dump();
+    softirq_dump();
 }
 
 static void key_reboot(void)

@@ -159,4 +159,5 @@ void timers_init_cpu(unsigned int cpu)
 void timer_interrupt(void)
 {
     raise_softirq(TIMER_SOFTIRQ);
+    softirq_watch();
 }

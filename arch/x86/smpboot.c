@@ -116,14 +116,21 @@ static void lapic_error_irq(struct cpu_regs *regs)
     lapic_eoi();
 }
 
+#define TIMER_MIN_DELTA_NS 50000
+
 void arch_timer_program(s_time_t deadline)
 {
     if (!deadline) {
         lapic_timer_oneshot(0);
         return;
     }
+    /* Never closer than Xen's default timer slop (50 us).  Under QEMU's
+     * icount a LAPIC deadline a microsecond away left the CPU taking the
+     * interrupt unable to run again until QEMU's round-robin kick, up to
+     * 100 ms or more later (seen in conformance/vcpus with the softirq
+     * latency watch, hv/softirq.c). */
     s_time_t delta = deadline - NOW();
-    lapic_timer_oneshot(delta > 1000 ? (uint64_t)delta : 1000);
+    lapic_timer_oneshot(delta > TIMER_MIN_DELTA_NS ? (uint64_t)delta : TIMER_MIN_DELTA_NS);
 }
 
 void arch_kick_cpu(unsigned int cpu)

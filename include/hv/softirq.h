@@ -14,6 +14,11 @@ void raise_softirq(enum softirq nr);
 void cpu_raise_softirq(unsigned int cpu, enum softirq nr);
 void do_softirq(void);
 bool softirq_pending(unsigned int cpu);
+/* From each CPU's timer interrupt: counts CPUs that serve softirqs yet
+ * have left them pending over 100 ms (a CPU held up, or not run). */
+void softirq_watch(void);
+/* The late count and the longest wait, for the 'd' key. */
+void softirq_dump(void);
 /* Arch hook: interrupt a halted CPU so it sees new softirqs. */
 void arch_kick_cpu(unsigned int cpu);
 unsigned int smp_processor_id(void);
