@@ -88,11 +88,7 @@ static int build(struct domu_built *d, const void *kernel, const void *ramdisk, 
                              .max_vcpus = 1,
                              .p2m = p2m,
                              .p2m_entries = DOMU_PAGES};
-    char why[160];
-    int rc = domu_build(&platform, &spec, d, why, sizeof(why));
-    if (rc)
-        printk("builder: %s\n", why);
-    return rc;
+    return build_domu(d, &spec);
 }
 
 /* Builds and runs one case's domU, relaying its console until it powers off. */

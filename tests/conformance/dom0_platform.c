@@ -223,8 +223,13 @@ int build_from_module(struct domu_built *d, const char *cmdline, unsigned long k
                              .store_domid = 0,
                              .p2m = p2m,
                              .p2m_entries = entries};
+    return build_domu(d, &spec);
+}
+
+int build_domu(struct domu_built *d, const struct domu_spec *spec)
+{
     char why[160];
-    int rc = domu_build(&platform, &spec, d, why, sizeof(why));
+    int rc = domu_build(&platform, spec, d, why, sizeof(why));
     if (rc)
         printk("builder: %s\n", why);
     return rc;

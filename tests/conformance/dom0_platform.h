@@ -36,6 +36,8 @@ const char *memory_returns_to(uint64_t baseline);
  * (console and store for dom0); 0, or -errno with the builder's reason printed. */
 int build_from_module(struct domu_built *d, const char *cmdline, unsigned long kb,
                       unsigned int vcpus, xen_pfn_t *p2m, size_t entries);
+/* domu_build with this kernel's platform; the builder's reason printed if it fails. */
+int build_domu(struct domu_built *d, const struct domu_spec *spec);
 
 /* A domU's console ring relayed here: its "test" lines become
  * "guest.<case>" cases, its closing line the case guest.finished (with
