@@ -449,9 +449,16 @@ static void down_and_up(void)
     unsigned long before = s->done;
     s->command = CMD_DOWN_SELF;
     evtchn_send(s->port);
-    while (vcpu_op(VCPUOP_is_up, 3, NULL) != 0)
+    /* Down at once; its runstate says so once its CPU next schedules (on
+     * Xen too, through running and runnable): a second at most. */
+    uint64_t deadline = time_now() + 1000000000ULL;
+    for (;;) {
+        vcpu_op(VCPUOP_get_runstate_info, 3, &rs);
+        bool settled = rs.state != RUNSTATE_running && rs.state != RUNSTATE_runnable;
+        if ((vcpu_op(VCPUOP_is_up, 3, NULL) == 0 && settled) || time_now() > deadline)
+            break;
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-    vcpu_op(VCPUOP_get_runstate_info, 3, &rs);
+    }
     test_check("vcpus.down_self.state", "done=no offline", "done=%s %s",
                s->done != before ? "yes" : "no", state_name(rs.state));
     test_check_rc("vcpus.down_self.up", vcpu_op(VCPUOP_up, 3, NULL), 0);
