@@ -17,6 +17,7 @@ static unsigned long pending[HV_MAX_CPUS];
  * whether it has served softirqs yet (boot work before that is not late),
  * and the late episodes counted (each once, by its start time). */
 static s_time_t pending_since[HV_MAX_CPUS];
+static s_time_t served_at[HV_MAX_CPUS]; /* its last do_softirq round */
 static bool serving[HV_MAX_CPUS];
 static s_time_t late_counted_since[HV_MAX_CPUS];
 static unsigned long late_count[HV_MAX_CPUS];
@@ -58,6 +59,7 @@ void do_softirq(void)
     unsigned long work;
     serving[cpu] = true;
     while ((work = __atomic_exchange_n(&pending[cpu], 0, __ATOMIC_SEQ_CST)) != 0) {
+        __atomic_store_n(&served_at[cpu], NOW(), __ATOMIC_RELAXED);
         for (unsigned int i = 0; i < NR_SOFTIRQS; i++)
             if ((work & (1UL << i)) && handlers[i])
                 handlers[i]();
@@ -70,7 +72,12 @@ void softirq_watch(void)
     for (unsigned int cpu = 0; cpu < HV_MAX_CPUS; cpu++) {
         if (!__atomic_load_n(&serving[cpu], __ATOMIC_RELAXED) || !softirq_pending(cpu))
             continue;
+        /* A raiser that has set the bit but not yet its time leaves an
+         * older episode's time here; the last round served bounds it. */
         s_time_t since = __atomic_load_n(&pending_since[cpu], __ATOMIC_RELAXED);
+        s_time_t served = __atomic_load_n(&served_at[cpu], __ATOMIC_RELAXED);
+        if (served > since)
+            since = served;
         if (now - since <= SOFTIRQ_LATE_NS)
             continue;
         s_time_t counted = __atomic_load_n(&late_counted_since[cpu], __ATOMIC_RELAXED);
